@@ -1,0 +1,107 @@
+#pragma once
+
+#include <mailaccess/core/api.hpp>
+#include <mailaccess/core/result.hpp>
+#include <mailaccess/store/message_source.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace mailaccess::store {
+
+/// IMAP system flags (RFC 3501 section 2.3.2) as bits. \Recent is not a
+/// stored flag: it is session state and lives in the IMAP engine.
+enum class system_flag : std::uint8_t {
+    seen = 1 << 0,
+    answered = 1 << 1,
+    flagged = 1 << 2,
+    deleted = 1 << 3,
+    draft = 1 << 4,
+};
+
+/// A message's stored flags: system flags plus keywords (IMAP atoms,
+/// compared case-insensitively, kept sorted and unique by the store).
+struct flag_set {
+    std::uint8_t system = 0;  ///< OR of `system_flag` bits
+    std::vector<std::string> keywords;
+
+    bool has(system_flag f) const noexcept { return (system & static_cast<std::uint8_t>(f)) != 0; }
+    void set(system_flag f) noexcept { system = static_cast<std::uint8_t>(system | static_cast<std::uint8_t>(f)); }
+    void clear(system_flag f) noexcept { system = static_cast<std::uint8_t>(system & ~static_cast<std::uint8_t>(f)); }
+    friend bool operator==(const flag_set&, const flag_set&) = default;
+};
+
+/// What a mailbox listing says about one message.
+struct message_info {
+    std::uint32_t uid = 0;            ///< strictly ascending, never reused (RFC 3501 2.3.1.1)
+    std::uint64_t size = 0;           ///< octets as stored (RFC822.SIZE, POP3 LIST)
+    std::int64_t internal_date = 0;   ///< seconds since the Unix epoch, UTC
+    flag_set flags;
+    std::uint64_t modseq = 1;         ///< CONDSTORE mod-sequence of the last change (RFC 7162)
+    friend bool operator==(const message_info&, const message_info&) = default;
+};
+
+/// Counters for SELECT/STATUS and POP3 STAT.
+struct mailbox_status {
+    std::uint32_t uidvalidity = 0;     ///< changes only if UIDs had to be reassigned
+    std::uint32_t uidnext = 1;         ///< next UID the mailbox will assign
+    std::uint64_t highest_modseq = 1;  ///< RFC 7162 HIGHESTMODSEQ
+    std::uint32_t messages = 0;
+    std::uint32_t unseen = 0;          ///< messages without \Seen
+    std::uint64_t size = 0;            ///< sum of message sizes (STATUS=SIZE, RFC 8438)
+};
+
+/// How `mailbox::store_flags` combines flags (IMAP STORE FLAGS / +FLAGS / -FLAGS).
+enum class flag_mode { replace, add, remove };
+
+/// An open mailbox, owned by one session. Several handles on the same
+/// mailbox (other sessions, other processes) may exist at once: each call
+/// sees the current state on disk, and changes made through one handle are
+/// announced to the others through `events.hpp`.
+///
+/// Thread safety: distinct objects safe (also on the same mailbox), shared
+/// objects unsafe.
+class mailbox {
+public:
+    virtual ~mailbox() = default;
+
+    /// The mailbox name, UTF-8, "/"-separated, "INBOX" for the inbox.
+    virtual const std::string& name() const noexcept = 0;
+    virtual bool is_read_only() const noexcept = 0;
+
+    /// Re-reads the mailbox (for Maildir: picks up files delivered into new/
+    /// by an outside MDA and assigns them UIDs) and returns the counters.
+    virtual result<mailbox_status> status() = 0;
+
+    /// Every message, ascending by UID, as of this call (includes a refresh).
+    virtual result<std::vector<message_info>> list() = 0;
+
+    /// Opens a message's bytes. `errc::no_such_message` if it is gone.
+    virtual result<std::unique_ptr<message_source>> open(std::uint32_t uid) = 0;
+
+    /// Changes flags on the given UIDs (absent UIDs are skipped) and returns
+    /// the new state of each changed message, with fresh modseqs.
+    virtual result<std::vector<message_info>> store_flags(std::span<const std::uint32_t> uids,
+                                                          flag_mode mode, const flag_set& flags) = 0;
+
+    /// Removes the given UIDs permanently (POP3 UPDATE, IMAP EXPUNGE).
+    /// Returns the UIDs actually removed; absent ones are skipped.
+    virtual result<std::vector<std::uint32_t>> expunge(std::span<const std::uint32_t> uids) = 0;
+
+    /// Starts appending a message with the given flags and internal date
+    /// (seconds since epoch; 0 means now). Quota is checked as bytes arrive.
+    virtual result<std::unique_ptr<append_sink>> append(const flag_set& flags,
+                                                         std::int64_t internal_date) = 0;
+
+    /// Copies messages into `target` (another open mailbox of the same
+    /// account); returns the new UIDs in the order of `uids`, for UIDPLUS
+    /// COPYUID. Quota is checked before anything is copied.
+    virtual result<std::vector<std::uint32_t>> copy(std::span<const std::uint32_t> uids,
+                                                    mailbox& target) = 0;
+};
+
+}  // namespace mailaccess::store

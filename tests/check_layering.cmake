@@ -1,0 +1,17 @@
+# Fails if a module that must stay transport-free includes Asio or OpenSSL.
+set(violations "")
+foreach(module pop3 imap mime store maildir engine)
+  file(GLOB_RECURSE files
+    ${ROOT}/include/mailaccess/${module}/*.hpp ${ROOT}/src/${module}/*.cpp ${ROOT}/src/${module}/*.hpp)
+  foreach(f ${files})
+    file(STRINGS ${f} hits REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"](asio|openssl)[/.>]")
+    if(hits)
+      list(APPEND violations "${f}: ${hits}")
+    endif()
+  endforeach()
+endforeach()
+if(violations)
+  string(REPLACE ";" "\n" text "${violations}")
+  message(FATAL_ERROR "layering violations (see STYLE.md section 1):\n${text}")
+endif()
+message(STATUS "layering ok")
