@@ -1,0 +1,48 @@
+#!/bin/sh
+# The two newcomer commands (README), and what CI runs:
+#   ./dev.sh serve   install packages, build, start the reference server on its embedded default
+#   ./dev.sh test    install packages, build with -Werror, run the whole test suite (ctest)
+# Run as root on Debian 12 (packages come from apt); as a normal user it skips
+# the install step and expects the packages to be there.
+set -eu
+cd "$(dirname "$0")"
+
+PACKAGES="cmake ninja-build g++ pkg-config libasio-dev android-libboringssl-dev catch2 nlohmann-json3-dev libcrypt-dev"
+TEST_PACKAGES="python3 curl fetchmail mpop clang-14 libclang-rt-14-dev"
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+install_packages() {
+    missing=""
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "missing Debian packages:$missing (run as root, or: sudo apt-get install$missing)" >&2
+        exit 1
+    fi
+    echo "installing:$missing"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+case "${1:-}" in
+serve)
+    shift
+    install_packages $PACKAGES
+    cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DMAILACCESS_BUILD_TESTS=OFF \
+        -DMAILACCESS_BUILD_BENCH=OFF >/dev/null
+    cmake --build build/release -j "$JOBS" --target mailaccess-server
+    exec build/release/examples/server/mailaccess-server "$@"
+    ;;
+test)
+    install_packages $PACKAGES $TEST_PACKAGES
+    cmake -S . -B build/ci -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILACCESS_WERROR=ON
+    cmake --build build/ci -j "$JOBS"
+    ctest --test-dir build/ci --output-on-failure -j "$JOBS" --timeout 600
+    ;;
+*)
+    echo "usage: $0 serve [server flags] | test" >&2
+    exit 2
+    ;;
+esac
