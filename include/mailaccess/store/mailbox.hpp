@@ -84,7 +84,9 @@ public:
     virtual result<std::unique_ptr<message_source>> open(std::uint32_t uid) = 0;
 
     /// Changes flags on the given UIDs (absent UIDs are skipped) and returns
-    /// the new state of each changed message, with fresh modseqs.
+    /// the new state of every message found, in the order of `uids`. Only
+    /// messages whose flags actually changed take a fresh modseq (RFC 7162
+    /// section 3.1.3) and are announced as `flags_changed`.
     virtual result<std::vector<message_info>> store_flags(std::span<const std::uint32_t> uids,
                                                           flag_mode mode, const flag_set& flags) = 0;
 

@@ -1,0 +1,97 @@
+#pragma once
+
+#include <mailaccess/core/api.hpp>
+#include <mailaccess/core/limits.hpp>
+#include <mailaccess/core/result.hpp>
+#include <mailaccess/store/store.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string_view>
+
+namespace mailaccess::maildir {
+
+namespace detail {
+struct maildir_state;  // options, lock tables, event hub; defined in src/maildir/maildir_store.cpp
+}  // namespace detail
+
+/// Configuration of a `maildir_store`, fixed at construction.
+struct maildir_store_options {
+    /// Directory holding one `<user>/Maildir` per user. Must exist.
+    std::filesystem::path root;
+    /// Per-user storage limit in bytes, summed from the `S=` sizes in the
+    /// file names of all folders (Maildir++ quota style); 0 = unlimited.
+    std::uint64_t quota_bytes = 500ull * 1024 * 1024;
+    /// Per-user message count limit; 0 means unlimited.
+    std::uint64_t quota_messages = 0;
+    /// Largest single message `append_sink::write` accepts.
+    std::uint64_t max_message_size = limits{}.max_literal_size;
+    /// Create Drafts, Sent, Trash, Junk and Archive (RFC 6154) when a user's
+    /// Maildir is created by `open_account`.
+    bool create_special_use = true;
+    /// fsync files and directories before reporting success. Only tests and
+    /// throw-away data should turn this off.
+    bool fsync = true;
+};
+
+/// A Maildir++ store laid out as Dovecot lays it out by default, so the same
+/// tree can be served by either (though not by both at once: UIDs are kept
+/// in our own `mailaccess-uidlist`, imported once from `dovecot-uidlist`).
+///
+/// On-disk layout, per user:
+///  - `<root>/<user>/Maildir/{tmp,new,cur}` is INBOX;
+///  - `<root>/<user>/Maildir/.A.B/{tmp,new,cur}` is folder "A/B" (each
+///    component in IMAP modified UTF-7, RFC 3501 5.1.3; a "." inside a
+///    component is therefore refused with `errc::invalid_mailbox_name`);
+///  - messages are `<time>.M<usec>P<pid>Q<n>.<host>,S=<size>:2,<flags>` with
+///    flag letters D F R S T (Draft, Flagged, Answered, Seen, Deleted);
+///  - `mailaccess-uidlist` per folder: UIDVALIDITY, next UID and
+///    `<uid> M<modseq> :<basename>` lines (dovecot-uidlist version 3 syntax);
+///  - `subscriptions` and `mailaccess-special-use` in the Maildir.
+///
+/// Guarantees:
+///  - `append_sink::commit` returns only after the file is fsync'd, renamed
+///    into cur/, the directory fsync'd and the UID list durably replaced: an
+///    acknowledged UID survives a crash, and UIDs are never reused.
+///  - files delivered into new/ by another program get UIDs at the next
+///    `status()`/`list()` (and move to cur/ when opened read-write).
+///  - UID list updates are serialised by an in-process mutex per folder and
+///    `flock` on `mailaccess-uidlist.lock`, so several processes may share
+///    a tree. Expunge is unlink; flag changes rename within cur/.
+///  - `lock_maildrop` is exclusive across threads and processes (`flock` on
+///    `Maildir/mailaccess-pop3.lock`).
+///  - change events are fanned out in-process only; changes made by other
+///    processes are noticed (and announced) at the next sync of the folder.
+///
+/// Not supported yet: IMAP keywords (they are accepted and dropped; keyword
+/// letters a-z already on files are preserved), cleanup of stale tmp/ files.
+///
+/// Lifetime: objects obtained from the store may outlive it. Thread safety:
+/// the store is safe to use from any number of threads; objects obtained
+/// from it follow the contracts in store.hpp/mailbox.hpp.
+class MAILACCESS_API maildir_store final : public mailaccess::store::store {
+public:
+    explicit maildir_store(maildir_store_options options);
+    ~maildir_store() override;
+    maildir_store(const maildir_store&) = delete;
+    maildir_store& operator=(const maildir_store&) = delete;
+
+    /// Opens (creating on first use) `<root>/<user>/Maildir`. A user name
+    /// that is empty, longer than 255 bytes, starts with '.', or contains
+    /// '/' or control characters fails with `store::errc::no_such_user`.
+    result<std::unique_ptr<mailaccess::store::account>> open_account(std::string_view user) override;
+    result<std::unique_ptr<mailaccess::store::maildrop_lock>> lock_maildrop(std::string_view user) override;
+    std::unique_ptr<mailaccess::store::subscription> subscribe(
+        std::string_view user, mailaccess::store::change_listener listener) override;
+
+    /// The Maildir directory of `user` (whether or not it exists yet).
+    std::filesystem::path maildir_path(std::string_view user) const;
+
+    const maildir_store_options& options() const noexcept;
+
+private:
+    std::shared_ptr<detail::maildir_state> state_;
+};
+
+}  // namespace mailaccess::maildir

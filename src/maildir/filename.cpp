@@ -1,0 +1,69 @@
+#include "filename.hpp"
+
+#include <algorithm>
+
+namespace mailaccess::maildir::detail {
+namespace {
+
+struct letter_flag {
+    char letter;
+    store::system_flag flag;
+};
+// Maildir's letters (https://cr.yp.to/proto/maildir.html); "P" (passed) has no IMAP flag.
+constexpr letter_flag letters[] = {{'D', store::system_flag::draft},
+                                   {'F', store::system_flag::flagged},
+                                   {'R', store::system_flag::answered},
+                                   {'S', store::system_flag::seen},
+                                   {'T', store::system_flag::deleted}};
+
+std::string_view info_of(std::string_view filename) {
+    const std::size_t colon = filename.find(':');
+    if (colon == std::string_view::npos) return {};
+    std::string_view info = filename.substr(colon + 1);
+    if (info.substr(0, 2) != "2,") return {};
+    return info.substr(2);
+}
+
+}  // namespace
+
+std::string_view basename_of(std::string_view filename) noexcept {
+    return filename.substr(0, filename.find(':'));
+}
+
+store::flag_set flags_from_filename(std::string_view filename) {
+    store::flag_set out;
+    for (char c : info_of(filename))
+        for (const auto& l : letters)
+            if (l.letter == c) out.set(l.flag);
+    return out;
+}
+
+std::string filename_with_flags(std::string_view filename, const store::flag_set& flags) {
+    std::string info;
+    for (char c : info_of(filename))
+        if (std::none_of(std::begin(letters), std::end(letters),
+                         [c](const letter_flag& l) { return l.letter == c; }))
+            info += c;
+    for (const auto& l : letters)
+        if (flags.has(l.flag)) info += l.letter;
+    std::sort(info.begin(), info.end());
+    info.erase(std::unique(info.begin(), info.end()), info.end());
+    return std::string(basename_of(filename)) + ":2," + info;
+}
+
+std::optional<std::uint64_t> size_from_filename(std::string_view filename) noexcept {
+    const std::string_view base = basename_of(filename);
+    const std::size_t pos = base.find(",S=");
+    if (pos == std::string_view::npos) return std::nullopt;
+    std::uint64_t v = 0;
+    std::size_t i = pos + 3;
+    const std::size_t start = i;
+    for (; i < base.size() && base[i] >= '0' && base[i] <= '9'; ++i) {
+        if (i - start >= 19) return std::nullopt;
+        v = v * 10 + static_cast<std::uint64_t>(base[i] - '0');
+    }
+    if (i == start || (i < base.size() && base[i] != ',')) return std::nullopt;
+    return v;
+}
+
+}  // namespace mailaccess::maildir::detail

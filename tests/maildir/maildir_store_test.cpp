@@ -1,0 +1,340 @@
+#include <mailaccess/maildir/maildir_store.hpp>
+
+#include "maildir/temp_dir.hpp"
+#include "store/store_helpers.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace mailaccess;
+using namespace mailaccess::test;
+using store::errc;
+using store::system_flag;
+namespace fs = std::filesystem;
+
+namespace {
+
+maildir::maildir_store_options options_for(const temp_dir& dir, bool sync = false) {
+    REQUIRE_FALSE(dir.path().empty());
+    maildir::maildir_store_options o;
+    o.root = dir.path();
+    o.fsync = sync;
+    return o;
+}
+
+std::unique_ptr<store::mailbox> open_box(store::store& s, std::string_view user, std::string_view name) {
+    auto acct = s.open_account(user);
+    REQUIRE(acct);
+    auto box = (*acct)->open_mailbox(name, store::open_mode::read_write);
+    REQUIRE(box);
+    return std::move(*box);
+}
+
+void write_file(const fs::path& p, std::string_view bytes) {
+    std::ofstream out(p, std::ios::binary);
+    out << bytes;
+    REQUIRE(out.good());
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::vector<std::string> files_in(const fs::path& dir) {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("maildir layout matches Dovecot's", "[maildir]") {
+    temp_dir dir;
+    maildir::maildir_store s(options_for(dir));
+    auto acct = s.open_account("alice");
+    REQUIRE(acct);
+    const fs::path md = dir.path() / "alice" / "Maildir";
+    CHECK(s.maildir_path("alice") == md);
+    for (const char* sub : {"cur", "new", "tmp", ".Sent/cur", ".Trash/new", ".Drafts/tmp"})
+        CHECK(fs::is_directory(md / sub));
+    CHECK(fs::exists(md / ".Sent" / "maildirfolder"));
+
+    REQUIRE_FALSE((*acct)->create_mailbox("Work/2024", store::special_use::none));
+    REQUIRE_FALSE((*acct)->create_mailbox("Entw\xc3\xbcrfe", store::special_use::none));
+    CHECK(fs::is_directory(md / ".Work.2024" / "cur"));
+    CHECK(fs::is_directory(md / ".Entw&APw-rfe" / "cur"));
+    CHECK((*acct)->create_mailbox("a.b", store::special_use::none) == errc::invalid_mailbox_name);
+
+    auto inbox = open_box(s, "alice", "INBOX");
+    const std::string body = "Subject: x\r\n\r\nbody\r\n";
+    const auto uid = append_message(*inbox, body, flags({system_flag::seen, system_flag::flagged}));
+    const auto names = files_in(md / "cur");
+    REQUIRE(names.size() == 1);
+    const std::string& n = names[0];
+    INFO(n);
+    CHECK(n.find(",S=" + std::to_string(body.size()) + ":2,FS") != std::string::npos);
+    CHECK(n.find(".M") != std::string::npos);
+    CHECK(files_in(md / "tmp").empty());
+    CHECK(slurp(md / "cur" / n) == body);
+
+    const std::string uidlist = slurp(md / "mailaccess-uidlist");
+    CHECK(uidlist.rfind("3 V", 0) == 0);
+    CHECK(uidlist.find(std::to_string(uid) + " M") != std::string::npos);
+    CHECK(uidlist.find(n.substr(0, n.find(':'))) != std::string::npos);
+
+    CHECK(s.open_account("../etc").error() == errc::no_such_user);
+    CHECK(s.open_account("").error() == errc::no_such_user);
+    CHECK(s.open_account(".hidden").error() == errc::no_such_user);
+}
+
+TEST_CASE("maildir state survives reopening the store", "[maildir]") {
+    temp_dir dir;
+    std::uint32_t validity = 0, uidnext = 0, keep = 0, gone = 0;
+    std::vector<store::message_info> before;
+    {
+        maildir::maildir_store s(options_for(dir, true));
+        auto inbox = open_box(s, "alice", "INBOX");
+        keep = append_message(*inbox, "keep me", flags({system_flag::answered}), 1600000000);
+        gone = append_message(*inbox, "drop me");
+        const std::uint32_t set[] = {gone};
+        REQUIRE(inbox->expunge(set));
+        const std::uint32_t k[] = {keep};
+        REQUIRE(inbox->store_flags(k, store::flag_mode::add, flags({system_flag::seen})));
+        auto st = inbox->status();
+        REQUIRE(st);
+        validity = st->uidvalidity;
+        uidnext = st->uidnext;
+        before = *inbox->list();
+    }
+    maildir::maildir_store s(options_for(dir, true));
+    auto inbox = open_box(s, "alice", "INBOX");
+    auto st = inbox->status();
+    REQUIRE(st);
+    CHECK(st->uidvalidity == validity);
+    CHECK(st->uidnext == uidnext);
+    auto after = inbox->list();
+    REQUIRE(after);
+    CHECK(*after == before);
+    REQUIRE(after->size() == 1);
+    CHECK((*after)[0].flags == flags({system_flag::answered, system_flag::seen}));
+    CHECK((*after)[0].internal_date == 1600000000);
+    CHECK(read_message(*inbox, keep) == "keep me");
+    CHECK(append_message(*inbox, "new") > gone);
+}
+
+TEST_CASE("mail dropped into new/ by an MDA gets a UID", "[maildir]") {
+    temp_dir dir;
+    maildir::maildir_store s(options_for(dir));
+    auto inbox = open_box(s, "alice", "INBOX");
+    const auto first = append_message(*inbox, "ours");
+    std::vector<store::change_event> events;
+    auto sub = s.subscribe("alice", [&](const store::change_event& e) { events.push_back(e); });
+
+    const fs::path md = s.maildir_path("alice");
+    write_file(md / "tmp" / "1700000001.M1P1.mda", "From: mda\r\n\r\nhi\r\n");
+    fs::rename(md / "tmp" / "1700000001.M1P1.mda", md / "new" / "1700000001.M1P1.mda");
+
+    auto st = inbox->status();
+    REQUIRE(st);
+    CHECK(st->messages == 2);
+    auto list = inbox->list();
+    REQUIRE(list);
+    REQUIRE(list->size() == 2);
+    const auto uid = (*list)[1].uid;
+    CHECK(uid > first);
+    CHECK((*list)[1].size == 17);  // no S= in the name: from stat
+    CHECK(read_message(*inbox, uid) == "From: mda\r\n\r\nhi\r\n");
+    CHECK(files_in(md / "new").empty());
+    CHECK(files_in(md / "cur").size() == 2);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].what == store::change_event::kind::appended);
+    CHECK(events[0].uids == std::vector<std::uint32_t>{uid});
+
+    // Removed behind our back: announced as expunged at the next sync.
+    for (const auto& n : files_in(md / "cur"))
+        if (n.rfind("1700000001.", 0) == 0) fs::remove(md / "cur" / n);
+    auto st2 = inbox->status();
+    REQUIRE(st2);
+    CHECK(st2->messages == 1);
+    REQUIRE(events.size() == 2);
+    CHECK(events[1].what == store::change_event::kind::expunged);
+}
+
+TEST_CASE("a Maildir written by Dovecot keeps its UIDs", "[maildir][dovecot]") {
+    temp_dir dir;
+    const fs::path md = dir.path() / "bob" / "Maildir";
+    for (const char* sub : {"cur", "new", "tmp", ".Sent/cur", ".Sent/new", ".Sent/tmp"})
+        fs::create_directories(md / sub);
+    write_file(md / "dovecot-uidlist",
+               "3 V1234567 N11 G0123456789abcdef0123456789abcdef\n"
+               "5 :1600000000.M1P1.mx,S=5\n"
+               "9 W8 :1600000001.M2P1.mx,S=6\n");
+    write_file(md / "cur" / "1600000000.M1P1.mx,S=5:2,S", "hello");
+    write_file(md / "cur" / "1600000001.M2P1.mx,S=6:2,", "world!");
+    write_file(md / ".Sent" / "dovecot-uidlist", "3 V7654321 N4\n3 :1600000002.M3P1.mx,S=4\n");
+    write_file(md / ".Sent" / "cur" / "1600000002.M3P1.mx,S=4:2,RS", "sent");
+    write_file(md / ".Sent" / "maildirfolder", "");
+    write_file(md / "subscriptions", "Sent\n");
+
+    maildir::maildir_store s(options_for(dir));
+    auto acct = s.open_account("bob");
+    REQUIRE(acct);
+    auto boxes = (*acct)->list_mailboxes();
+    REQUIRE(boxes);
+    REQUIRE(boxes->size() == 2);  // an existing Maildir gets no extra folders
+    CHECK((*boxes)[1] == store::mailbox_entry{"Sent", store::special_use::none, true});
+
+    auto inbox = open_box(s, "bob", "INBOX");
+    auto st = inbox->status();
+    REQUIRE(st);
+    CHECK(st->uidvalidity == 1234567u);
+    CHECK(st->uidnext == 11u);
+    CHECK(st->messages == 2);
+    CHECK(st->unseen == 1);
+    CHECK(st->size == 11);
+    auto list = inbox->list();
+    REQUIRE(list);
+    CHECK(uids_of(*list) == std::vector<std::uint32_t>{5, 9});
+    CHECK((*list)[0].flags == flags({system_flag::seen}));
+    CHECK(read_message(*inbox, 5) == "hello");
+    CHECK(read_message(*inbox, 9) == "world!");
+    CHECK(append_message(*inbox, "next") == 11u);
+
+    auto sent = open_box(s, "bob", "Sent");
+    auto sl = sent->list();
+    REQUIRE(sl);
+    CHECK(uids_of(*sl) == std::vector<std::uint32_t>{3});
+    CHECK((*sl)[0].flags == flags({system_flag::answered, system_flag::seen}));
+    CHECK(sent->status()->uidvalidity == 7654321u);
+}
+
+TEST_CASE("a corrupt uidlist is reported, not silently renumbered", "[maildir]") {
+    temp_dir dir;
+    maildir::maildir_store s(options_for(dir));
+    auto inbox = open_box(s, "alice", "INBOX");
+    append_message(*inbox, "x");
+    write_file(s.maildir_path("alice") / "mailaccess-uidlist", "garbage\n");
+    CHECK(inbox->status().error() == errc::corrupt);
+}
+
+TEST_CASE("concurrent appends get unique increasing UIDs", "[maildir][concurrency]") {
+    temp_dir dir;
+    // Two store objects on one tree stand in for two processes: only flock orders them.
+    maildir::maildir_store a(options_for(dir)), b(options_for(dir));
+    REQUIRE(a.open_account("alice"));
+    constexpr int per_thread = 25;
+    std::vector<std::vector<std::uint32_t>> got(4);
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            maildir::maildir_store& s = t % 2 == 0 ? a : b;
+            auto acct = s.open_account("alice");
+            if (!acct) return void(++failures);
+            auto box = (*acct)->open_mailbox("INBOX", store::open_mode::read_write);
+            if (!box) return void(++failures);
+            for (int i = 0; i < per_thread; ++i) {
+                const std::string msg = "thread " + std::to_string(t) + " message " + std::to_string(i);
+                auto sink = (*box)->append({}, 0);
+                if (!sink || (*sink)->write(std::span<const char>(msg.data(), msg.size())))
+                    return void(++failures);
+                auto uid = (*sink)->commit();
+                if (!uid) return void(++failures);
+                got[static_cast<std::size_t>(t)].push_back(*uid);
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    REQUIRE(failures == 0);
+    std::set<std::uint32_t> all;
+    for (const auto& v : got) {
+        CHECK(std::is_sorted(v.begin(), v.end()));
+        CHECK(std::adjacent_find(v.begin(), v.end()) == v.end());
+        all.insert(v.begin(), v.end());
+    }
+    CHECK(all.size() == 4 * per_thread);
+    auto inbox = open_box(a, "alice", "INBOX");
+    auto list = inbox->list();
+    REQUIRE(list);
+    CHECK(list->size() == 4 * per_thread);
+    for (std::size_t t = 0; t < 4; ++t)
+        for (std::size_t i = 0; i < got[t].size(); ++i)
+            CHECK(read_message(*inbox, got[t][i]) ==
+                  "thread " + std::to_string(t) + " message " + std::to_string(i));
+}
+
+TEST_CASE("the maildrop lock excludes other processes", "[maildir][concurrency]") {
+    temp_dir dir;
+    maildir::maildir_store a(options_for(dir)), b(options_for(dir));
+    auto lock = a.lock_maildrop("alice");
+    REQUIRE(lock);
+    CHECK(b.lock_maildrop("alice").error() == errc::in_use);
+    lock->reset();
+    CHECK(b.lock_maildrop("alice"));
+}
+
+TEST_CASE("acknowledged appends survive SIGKILL", "[maildir][crash]") {
+    temp_dir dir;
+    {
+        maildir::maildir_store s(options_for(dir, true));
+        REQUIRE(s.open_account("alice"));
+    }
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        ::close(fds[0]);
+        maildir::maildir_store s(options_for(dir, true));
+        auto acct = s.open_account("alice");
+        if (!acct) ::_exit(2);
+        auto box = (*acct)->open_mailbox("INBOX", store::open_mode::read_write);
+        if (!box) ::_exit(3);
+        for (std::uint32_t i = 0;; ++i) {
+            const std::string msg = "crash test message " + std::to_string(i) + "\r\n";
+            auto sink = (*box)->append({}, 0);
+            if (!sink || (*sink)->write(std::span<const char>(msg.data(), msg.size()))) ::_exit(4);
+            auto uid = (*sink)->commit();
+            if (!uid) ::_exit(5);
+            const std::uint32_t record[2] = {*uid, i};
+            if (::write(fds[1], record, sizeof record) != static_cast<ssize_t>(sizeof record)) ::_exit(6);
+        }
+    }
+    ::close(fds[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    REQUIRE(WIFSIGNALED(status));  // it was still appending, not failed early
+
+    std::map<std::uint32_t, std::uint32_t> acked;  // uid -> message index
+    std::uint32_t record[2];
+    while (::read(fds[0], record, sizeof record) == static_cast<ssize_t>(sizeof record))
+        acked[record[0]] = record[1];
+    ::close(fds[0]);
+    REQUIRE_FALSE(acked.empty());
+
+    maildir::maildir_store s(options_for(dir, true));
+    auto inbox = open_box(s, "alice", "INBOX");
+    auto list = inbox->list();
+    REQUIRE(list);
+    const auto uids = uids_of(*list);
+    for (const auto& [uid, i] : acked) {
+        INFO("uid " << uid);
+        REQUIRE(std::binary_search(uids.begin(), uids.end(), uid));
+        CHECK(read_message(*inbox, uid) == "crash test message " + std::to_string(i) + "\r\n");
+    }
+    CHECK(append_message(*inbox, "after the crash") > acked.rbegin()->first);
+}
