@@ -4,6 +4,7 @@
 #include <mailaccess/core/result.hpp>
 #include <mailaccess/core/secret.hpp>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -19,7 +20,17 @@ enum class errc {
     malformed_response,       ///< a SASL client response violates its mechanism's grammar
     aborted,                  ///< the client sent "*" to cancel (RFC 4422 3.5)
     temporary_failure,        ///< the database could not be read right now
+    authorization_denied,     ///< SASL authzid differs from authcid (no proxy login, RFC 4616 2)
 };
+
+/// Longest user name any authenticator or SASL mechanism accepts, in octets.
+/// Longer names are rejected before any lookup or hashing (RFC 4616 section 2
+/// requires servers to accept at least 255 octets).
+inline constexpr std::size_t max_user_name_length = 255;
+
+/// Longest password accepted, in octets. Longer passwords are rejected
+/// without hashing, so a client cannot make the server hash megabytes.
+inline constexpr std::size_t max_password_length = 1024;
 
 MAILACCESS_API const std::error_category& auth_category() noexcept;
 MAILACCESS_API std::error_code make_error_code(errc e) noexcept;
