@@ -1,0 +1,337 @@
+#include <mailaccess/pop3/client_session.hpp>
+
+#include <mailaccess/core/assert.hpp>
+#include <mailaccess/core/base64.hpp>
+#include <mailaccess/pop3/parser.hpp>
+#include <mailaccess/pop3/serializer.hpp>
+
+#include <utility>
+
+namespace mailaccess::pop3 {
+namespace {
+constexpr std::size_t max_capabilities = 128;
+}  // namespace
+
+client_session::client_session(client_options options)
+    : options_(std::move(options)), pipelining_(options_.pipelining) {
+    // The greeting is the first reply; nothing is sent before it arrives.
+    pending greeting;
+    greeting.barrier = true;
+    in_flight_.push_back(std::move(greeting));
+}
+
+std::error_code client_session::send_simple(verb v) {
+    command cmd;
+    cmd.kind = v;
+    return send(cmd);
+}
+
+std::error_code client_session::send(const command& cmd) { return enqueue(cmd, {}, false); }
+
+std::error_code client_session::user(std::string_view name) {
+    command cmd;
+    cmd.kind = verb::user;
+    cmd.name = std::string(name);
+    return send(cmd);
+}
+
+std::error_code client_session::pass(secret<> password) {
+    command cmd;
+    cmd.kind = verb::pass;
+    cmd.credential = std::move(password);
+    return send(cmd);
+}
+
+std::error_code client_session::list(std::optional<std::uint32_t> n) {
+    command cmd;
+    cmd.kind = verb::list;
+    cmd.message = n;
+    return send(cmd);
+}
+
+std::error_code client_session::uidl(std::optional<std::uint32_t> n) {
+    command cmd;
+    cmd.kind = verb::uidl;
+    cmd.message = n;
+    return send(cmd);
+}
+
+std::error_code client_session::retr(std::uint32_t n) {
+    command cmd;
+    cmd.kind = verb::retr;
+    cmd.message = n;
+    return send(cmd);
+}
+
+std::error_code client_session::top(std::uint32_t n, std::uint32_t lines) {
+    command cmd;
+    cmd.kind = verb::top;
+    cmd.message = n;
+    cmd.lines = lines;
+    return send(cmd);
+}
+
+std::error_code client_session::dele(std::uint32_t n) {
+    command cmd;
+    cmd.kind = verb::dele;
+    cmd.message = n;
+    return send(cmd);
+}
+
+std::error_code client_session::auth_plain(std::string_view user, const secret<>& password) {
+    std::string raw;
+    raw.push_back('\0');
+    raw += user;
+    raw.push_back('\0');
+    raw += password.reveal();
+    secret<> response(base64_encode(raw));
+    secure_wipe(raw.data(), raw.size());
+    command cmd;
+    cmd.kind = verb::auth;
+    cmd.name = "PLAIN";
+    // RFC 5034 section 4: "=" stands for an empty initial response.
+    cmd.credential = secret<>(std::string(response.empty() ? std::string_view("=") : response.reveal()));
+    cmd.has_initial_response = true;
+    if (auto wire = serialize_command(cmd)) return enqueue(cmd, {}, false);
+    // Too long for the 255-octet command line: wait for the empty challenge.
+    cmd.credential = {};
+    cmd.has_initial_response = false;
+    return enqueue(cmd, std::move(response), true);
+}
+
+std::error_code client_session::enqueue(const command& cmd, secret<> sasl_response, bool has_sasl_response) {
+    auto wire = serialize_command(cmd);
+    if (!wire) return wire.error();
+    pending p;
+    p.kind = cmd.kind;
+    p.multiline = cmd.kind == verb::capa || cmd.kind == verb::retr || cmd.kind == verb::top ||
+                  ((cmd.kind == verb::list || cmd.kind == verb::uidl) && !cmd.message) ||
+                  (cmd.kind == verb::auth && cmd.name.empty());
+    p.barrier = cmd.kind == verb::stls || cmd.kind == verb::auth;
+    p.wire = std::move(*wire);
+    p.sasl_response = std::move(sasl_response);
+    p.has_sasl_response = has_sasl_response;
+    queue_.push_back(std::move(p));
+    return {};
+}
+
+// RFC 2449 section 6.6: with PIPELINING, commands may be sent without
+// waiting; STLS and AUTH change the connection, so they go alone.
+void client_session::flush_queue() {
+    while (!queue_.empty() && !awaiting_tls_ && !start_tls_due_ && !close_due_) {
+        const bool idle = in_flight_.empty();
+        const bool may_pipeline =
+            pipelining_ && !queue_.front().barrier && (in_flight_.empty() || !in_flight_.back().barrier);
+        if (!idle && !may_pipeline) return;
+        if (!in_flight_.empty() && in_flight_.back().kind == verb::quit) return;
+        out_ += queue_.front().wire;
+        in_flight_.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+    }
+}
+
+client_action client_session::fail(std::error_code ec) {
+    error_ = ec;
+    error_reported_ = true;
+    return client_error{ec};
+}
+
+client_action client_session::next() {
+    body_buf_.clear();
+    for (;;) {
+        if (error_) {
+            if (!error_reported_) return fail(error_);
+            return close_connection{};
+        }
+        if (closed_) return close_connection{};
+        if (next_event_) {
+            client_action e = std::move(*next_event_);
+            next_event_.reset();
+            return e;
+        }
+        flush_queue();
+        if (out_pos_ < out_.size()) return write_ready{};
+        if (start_tls_due_) {
+            start_tls_due_ = false;
+            awaiting_tls_ = true;
+            return start_tls{};
+        }
+        if (close_due_) {
+            closed_ = true;
+            return close_connection{};
+        }
+        MAILACCESS_ASSERT(!awaiting_tls_);
+        if (auto e = parse_one()) return std::move(*e);
+        // An answered SASL challenge produced output; an error must be reported.
+        if (error_ || out_pos_ < out_.size()) continue;
+        return need_input{};
+    }
+}
+
+// One line from the input, or nothing while it is incomplete; a line over
+// 512 octets is fatal (RFC 2449 section 4).
+std::optional<std::string_view> client_session::take_line() {
+    const std::size_t lf = in_.find('\n', in_pos_);
+    if (lf == std::string::npos) {
+        if (in_.size() - in_pos_ > max_response_line) error_ = errc::line_too_long;
+        return std::nullopt;
+    }
+    std::string_view line(in_.data() + in_pos_, lf - in_pos_);
+    if (line.size() + 1 > max_response_line) {
+        error_ = errc::line_too_long;
+        return std::nullopt;
+    }
+    in_pos_ = lf + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return line;
+}
+
+std::optional<client_action> client_session::parse_one() {
+    if (in_pos_ > 0 && in_pos_ == in_.size()) {
+        in_.clear();
+        in_pos_ = 0;
+    }
+    if (in_pos_ == in_.size()) return std::nullopt;
+    switch (mode_) {
+        case mode::body: {
+            auto used = body_->decode(std::string_view(in_).substr(in_pos_), body_buf_);
+            if (!used) {
+                error_ = used.error();
+                return std::nullopt;
+            }
+            in_pos_ += *used;
+            if (body_->is_done()) {
+                body_.reset();
+                mode_ = mode::status;
+                in_flight_.pop_front();
+                if (body_buf_.empty()) return body_end{};
+                next_event_ = body_end{};
+            }
+            if (body_buf_.empty()) return std::nullopt;
+            return body_data{body_buf_};
+        }
+        case mode::lines: {
+            auto line = take_line();
+            if (!line) return std::nullopt;
+            const verb kind = *in_flight_.front().kind;
+            if (*line == ".") {
+                mode_ = mode::status;
+                in_flight_.pop_front();
+                return client_lines_end{kind};
+            }
+            if (!line->empty() && line->front() == '.') line->remove_prefix(1);
+            if (kind == verb::capa) {
+                if (capa_reset_) {
+                    capabilities_.clear();
+                    capa_reset_ = false;
+                }
+                // A hostile server could send endless CAPA lines; keep a bounded list.
+                if (capabilities_.size() < max_capabilities) capabilities_.emplace_back(*line);
+                if (*line == "PIPELINING" || line->starts_with("PIPELINING ")) pipelining_ = true;
+            }
+            return client_line{kind, *line};
+        }
+        case mode::status: break;
+    }
+
+    auto line = take_line();
+    if (!line) return std::nullopt;
+    if (in_flight_.empty()) {
+        error_ = errc::unexpected_response;
+        return std::nullopt;
+    }
+    auto parsed = parse_status_line(*line);
+    if (!parsed) {
+        error_ = parsed.error();
+        return std::nullopt;
+    }
+    pending& front = in_flight_.front();
+    if (parsed->kind == status::continuation) {
+        // RFC 5034 section 4: only AUTH gets challenges; answer or abort.
+        if (front.kind != verb::auth) {
+            error_ = errc::unexpected_response;
+            return std::nullopt;
+        }
+        if (front.has_sasl_response) {
+            out_ += front.sasl_response.reveal();
+            out_ += "\r\n";
+            front.sasl_response.wipe();
+            front.has_sasl_response = false;
+        } else {
+            out_ += "*\r\n";
+        }
+        return std::nullopt;
+    }
+    client_status st{front.kind, std::move(*parsed)};
+    const bool ok = st.line.kind == status::ok;
+    if (ok && front.multiline) {
+        if (front.kind == verb::retr || front.kind == verb::top) {
+            mode_ = mode::body;
+            body_.emplace(options_.limits.max_message_size);
+            next_event_ = body_begin{*front.kind};
+        } else {
+            mode_ = mode::lines;
+            if (front.kind == verb::capa) capa_reset_ = true;
+        }
+        return st;
+    }
+    if (front.kind == verb::stls && ok) {
+        // RFC 2595 section 4 / CVE-2011-0411: anything already here was sent
+        // in plaintext before the handshake.
+        // The status is still reported; the error follows it.
+        if (in_pos_ != in_.size())
+            error_ = errc::unexpected_response;
+        else
+            start_tls_due_ = true;
+    }
+    if (front.kind == verb::quit) close_due_ = true;
+    in_flight_.pop_front();
+    return st;
+}
+
+std::span<char> client_session::prepare(std::size_t n) {
+    if (in_pos_ > 0) {
+        in_.erase(0, in_pos_);
+        in_pos_ = 0;
+    }
+    prepared_at_ = in_.size();
+    prepared_n_ = n;
+    in_.resize(prepared_at_ + n);
+    return {in_.data() + prepared_at_, n};
+}
+
+void client_session::commit(std::size_t n) {
+    MAILACCESS_ASSERT(n <= prepared_n_ && prepared_at_ + prepared_n_ == in_.size());
+    in_.resize(prepared_at_ + n);
+    prepared_n_ = 0;
+}
+
+void client_session::feed(std::string_view bytes) {
+    if (in_pos_ > 0) {
+        in_.erase(0, in_pos_);
+        in_pos_ = 0;
+    }
+    in_.append(bytes);
+}
+
+std::string_view client_session::pending_output() const noexcept {
+    return std::string_view(out_).substr(out_pos_);
+}
+
+void client_session::consume_output(std::size_t n) {
+    MAILACCESS_ASSERT(n <= out_.size() - out_pos_);
+    out_pos_ += n;
+    if (out_pos_ == out_.size()) {
+        out_.clear();
+        out_pos_ = 0;
+    }
+}
+
+void client_session::tls_established() {
+    MAILACCESS_ASSERT(awaiting_tls_);
+    awaiting_tls_ = false;
+    in_.clear();
+    in_pos_ = 0;
+}
+
+}  // namespace mailaccess::pop3

@@ -1,0 +1,140 @@
+#include <mailaccess/pop3/dot_stuffing.hpp>
+
+#include <mailaccess/core/assert.hpp>
+
+namespace mailaccess::pop3 {
+
+void dot_stuffer::end_line(std::string& out) {
+    out += "\r\n";
+    const bool was_empty = at_line_start_;
+    at_line_start_ = true;
+    if (!top_lines_) return;
+    // TOP counts body lines only; the header ends at the first empty line.
+    if (in_header_) {
+        if (was_empty) {
+            in_header_ = false;
+            if (*top_lines_ == 0) complete_ = true;
+        }
+    } else if (--*top_lines_ == 0) {
+        complete_ = true;
+    }
+}
+
+void dot_stuffer::encode(std::string_view chunk, std::string& out) {
+    MAILACCESS_ASSERT(!finished_);
+    std::size_t i = 0;
+    while (i < chunk.size() && !complete_) {
+        const char c = chunk[i];
+        if (pending_cr_) {
+            // A CR held from before: CRLF or a bare CR, both end the line.
+            pending_cr_ = false;
+            end_line(out);
+            if (c == '\n') ++i;
+            continue;
+        }
+        if (c == '\r') {
+            pending_cr_ = true;
+            ++i;
+            continue;
+        }
+        if (c == '\n') {
+            end_line(out);
+            ++i;
+            continue;
+        }
+        if (at_line_start_ && c == '.') out += '.';
+        std::size_t j = chunk.find_first_of("\r\n", i);
+        if (j == std::string_view::npos) j = chunk.size();
+        out.append(chunk.substr(i, j - i));
+        at_line_start_ = false;
+        i = j;
+    }
+}
+
+void dot_stuffer::finish(std::string& out) {
+    MAILACCESS_ASSERT(!finished_);
+    finished_ = true;
+    if (!complete_ && (pending_cr_ || !at_line_start_)) end_line(out);
+    pending_cr_ = false;
+    out += ".\r\n";
+}
+
+result<std::size_t> dot_unstuffer::decode(std::string_view in, std::string& out) {
+    if (error_) return unexpected(error_);
+    const std::uint64_t start_size = out.size();
+    std::size_t i = 0;
+    while (i < in.size() && state_ != state::done) {
+        const char c = in[i];
+        switch (state_) {
+            case state::line_start:
+                if (c == '.') {
+                    state_ = state::dot;
+                    ++i;
+                } else {
+                    state_ = state::mid;
+                }
+                break;
+            case state::dot:
+                // RFC 1939 section 3: drop the first dot of a stuffed line; a
+                // lone dot line ends the response.
+                if (c == '\r') {
+                    state_ = state::dot_cr;
+                    ++i;
+                } else if (c == '\n') {
+                    state_ = state::done;
+                    ++i;
+                } else {
+                    state_ = state::mid;
+                }
+                break;
+            case state::dot_cr:
+                if (c == '\n') {
+                    state_ = state::done;
+                    ++i;
+                } else {
+                    state_ = state::cr;
+                }
+                break;
+            case state::cr:
+                if (c == '\n') {
+                    out += "\r\n";
+                    state_ = state::line_start;
+                    ++i;
+                } else if (c == '\r') {
+                    out += '\r';
+                    ++i;
+                } else {
+                    out += '\r';
+                    state_ = state::mid;
+                }
+                break;
+            case state::mid: {
+                if (c == '\r') {
+                    state_ = state::cr;
+                    ++i;
+                    break;
+                }
+                if (c == '\n') {
+                    out += "\r\n";
+                    state_ = state::line_start;
+                    ++i;
+                    break;
+                }
+                std::size_t j = in.find_first_of("\r\n", i);
+                if (j == std::string_view::npos) j = in.size();
+                out.append(in.substr(i, j - i));
+                i = j;
+                break;
+            }
+            case state::done: break;
+        }
+        if (size_ + (out.size() - start_size) > max_size_) {
+            error_ = errc::response_too_large;
+            return unexpected(error_);
+        }
+    }
+    size_ += out.size() - start_size;
+    return i;
+}
+
+}  // namespace mailaccess::pop3

@@ -1,0 +1,89 @@
+// Feeds arbitrary client bytes to pop3::server_session with a fake engine
+// that accepts every login and serves a small maildrop. The first byte picks
+// the split point and the session options. Invariants: no crash or failed
+// assertion, pending output stays bounded, update is requested only after a
+// QUIT in TRANSACTION state.
+#include <mailaccess/pop3/server_session.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+using namespace mailaccess;
+
+namespace {
+
+class string_source final : public byte_source {
+public:
+    explicit string_source(std::string s) : s_(std::move(s)) {}
+    std::uint64_t size() const noexcept override { return s_.size(); }
+    result<std::size_t> read(std::uint64_t offset, std::span<char> out) override {
+        if (offset >= s_.size()) return std::size_t{0};
+        const std::size_t n = std::min<std::size_t>(out.size(), s_.size() - static_cast<std::size_t>(offset));
+        std::memcpy(out.data(), s_.data() + offset, n);
+        return n;
+    }
+
+private:
+    std::string s_;
+};
+
+void check(bool ok) {
+    if (!ok) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return 0;
+    const std::uint8_t control = data[0];
+    const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
+    const std::size_t split = input.empty() ? 0 : (control * 7u) % (input.size() + 1);
+
+    pop3::server_options options;
+    options.tls_active = (control & 1) != 0;
+    options.allow_plaintext_auth = (control & 2) != 0;
+    options.apop_enabled = (control & 4) != 0;
+    options.apop_timestamp = "<1.2@fuzz>";
+    pop3::server_session session(options);
+
+    const std::string_view chunks[2] = {input.substr(0, split), input.substr(split)};
+    std::size_t next = 0;
+    for (int steps = 0; steps < 1000000; ++steps) {
+        auto act = session.next_action();
+        if (std::holds_alternative<pop3::need_input>(act)) {
+            if (next == 2) break;
+            const auto c = chunks[next++];
+            auto buf = session.prepare(c.size());
+            std::memcpy(buf.data(), c.data(), c.size());
+            session.commit(c.size());
+        } else if (std::holds_alternative<pop3::write_ready>(act)) {
+            const auto out = session.pending_output();
+            check(!out.empty() && out.size() <= 256 * 1024);
+            session.consume_output(out.size());
+        } else if (auto* r = std::get_if<pop3::engine_request>(&act)) {
+            if (std::holds_alternative<pop3::open_request>(r->body)) {
+                session.complete(
+                    r->id,
+                    pop3::open_reply{
+                        {}, std::make_unique<string_source>("Subject: a\r\n\r\n.x\nline\r\n.\r\nend")});
+            } else if (std::holds_alternative<pop3::update_request>(r->body)) {
+                check(session.current_state() == pop3::state::update);
+                session.complete(r->id, pop3::update_reply{});
+            } else {
+                session.complete(r->id, pop3::login_reply{{}, {{1, 40}, {5, 7}, {9, 0}}, 42});
+            }
+        } else if (std::holds_alternative<pop3::delay>(act)) {
+            session.resume();
+        } else if (std::holds_alternative<pop3::start_tls>(act)) {
+            session.tls_established();
+        } else {
+            check(session.current_state() == pop3::state::closed);
+            break;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,152 @@
+#include <mailaccess/pop3/dot_stuffing.hpp>
+
+#include <catch2/catch.hpp>
+#include <support/split_feed.hpp>
+
+#include <optional>
+#include <string>
+
+using namespace mailaccess;
+
+namespace {
+
+std::string encode(const std::vector<std::string_view>& chunks, std::optional<std::uint64_t> top = {}) {
+    pop3::dot_stuffer enc = top ? pop3::dot_stuffer(*top) : pop3::dot_stuffer();
+    std::string out;
+    for (auto c : chunks) enc.encode(c, out);
+    enc.finish(out);
+    return out;
+}
+
+struct decoded {
+    std::string body;
+    std::string rest;
+    bool done = false;
+    std::error_code error;
+    bool operator==(const decoded&) const = default;
+};
+
+decoded decode(const std::vector<std::string_view>& chunks, std::uint64_t max = 1 << 20) {
+    pop3::dot_unstuffer dec(max);
+    decoded out;
+    for (auto c : chunks) {
+        if (out.done) {
+            out.rest += c;
+            continue;
+        }
+        auto used = dec.decode(c, out.body);
+        if (!used) {
+            out.error = used.error();
+            return out;
+        }
+        out.done = dec.is_done();
+        if (out.done)
+            out.rest += c.substr(*used);
+        else
+            CHECK(*used == c.size());
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("dot_stuffer output at every split point", "[pop3][dot_stuffing]") {
+    const std::vector<std::pair<std::string, std::string>> rows{
+        {"", ".\r\n"},
+        {".", "..\r\n.\r\n"},
+        {".\r\n", "..\r\n.\r\n"},
+        {"a\r\n.b\r\n..c\r\n", "a\r\n..b\r\n...c\r\n.\r\n"},
+        {"a\nb\n", "a\r\nb\r\n.\r\n"},
+        {"no final crlf", "no final crlf\r\n.\r\n"},
+        {"ends in cr\r", "ends in cr\r\n.\r\n"},
+        {"bare\rcr\r\n", "bare\r\ncr\r\n.\r\n"},
+        {"\r\n.\r\n.", "\r\n..\r\n..\r\n.\r\n"},
+        {"x\r\r\n", "x\r\n\r\n.\r\n"},
+    };
+    for (const auto& [in, expected] : rows) {
+        test::for_each_chunking(in, [&](const test::chunking& c) {
+            INFO(c.description << " of \"" << in << "\"");
+            CHECK(encode(c.chunks) == expected);
+        });
+    }
+}
+
+TEST_CASE("TOP: header, blank line and the first n body lines", "[pop3][dot_stuffing]") {
+    const std::string msg = "Subject: x\r\nFrom: y\r\n\r\n.one\r\ntwo\r\nthree\r\n";
+    const std::vector<std::pair<std::uint64_t, std::string>> rows{
+        {0, "Subject: x\r\nFrom: y\r\n\r\n.\r\n"},
+        {1, "Subject: x\r\nFrom: y\r\n\r\n..one\r\n.\r\n"},
+        {2, "Subject: x\r\nFrom: y\r\n\r\n..one\r\ntwo\r\n.\r\n"},
+        {10, "Subject: x\r\nFrom: y\r\n\r\n..one\r\ntwo\r\nthree\r\n.\r\n"},
+    };
+    for (const auto& [n, expected] : rows) {
+        test::for_each_chunking(msg, [&](const test::chunking& c) {
+            INFO(c.description << " TOP " << n);
+            CHECK(encode(c.chunks, n) == expected);
+        });
+    }
+    // A header without a body: everything is header.
+    CHECK(encode({"Subject: x"}, 0) == "Subject: x\r\n.\r\n");
+    pop3::dot_stuffer enc(1);
+    std::string out;
+    enc.encode("h\n\nb1\nb2\n", out);
+    CHECK(enc.is_complete());
+    CHECK(out == "h\r\n\r\nb1\r\n");
+}
+
+TEST_CASE("dot_unstuffer at every split point", "[pop3][dot_stuffing]") {
+    const std::vector<std::tuple<std::string, std::string, std::string>> rows{
+        {".\r\n", "", ""},
+        {"..\r\n.\r\n+OK next\r\n", ".\r\n", "+OK next\r\n"},
+        {"a\r\n..b\r\n...c\r\n.\r\n", "a\r\n.b\r\n..c\r\n", ""},
+        {"a\nb\n.\n", "a\r\nb\r\n", ""},
+        {"x\ry\r\n.\r\n", "x\ry\r\n", ""},
+        {".x\r\n.\r\n", "x\r\n", ""},
+        {".\rz\r\n.\r\n", "\rz\r\n", ""},
+    };
+    for (const auto& [in, body, rest] : rows) {
+        const decoded expected{body, rest, true, {}};
+        test::for_each_chunking(in, [&](const test::chunking& c) {
+            INFO(c.description << " of \"" << in << "\"");
+            CHECK(decode(c.chunks) == expected);
+        });
+    }
+    // Not terminated yet: not done, nothing lost.
+    auto partial = decode({"abc\r\n.."});
+    CHECK_FALSE(partial.done);
+    CHECK(partial.body == "abc\r\n.");
+}
+
+TEST_CASE("dot_unstuffer is bounded", "[pop3][dot_stuffing]") {
+    auto r = decode({std::string(100, 'x')}, 50);
+    CHECK(r.error == pop3::errc::response_too_large);
+    pop3::dot_unstuffer dec(4);
+    std::string out;
+    CHECK(dec.decode("abc", out));
+    CHECK(dec.decode("de", out).error() == pop3::errc::response_too_large);
+    CHECK(dec.decode(".\r\n", out).error() == pop3::errc::response_too_large);  // sticky
+}
+
+TEST_CASE("encode then decode gives the CRLF-normalised message", "[pop3][dot_stuffing]") {
+    for (std::string msg :
+         {"", ".", "..", "a", "\n", "\r", "\r\n", ".\n.\n", "x\r\n.\r\n", "a\rb\nc\r\n.d"}) {
+        const std::string wire = encode({msg});
+        std::string normal;
+        for (std::size_t i = 0; i < msg.size(); ++i) {
+            if (msg[i] == '\r') {
+                normal += "\r\n";
+                if (i + 1 < msg.size() && msg[i + 1] == '\n') ++i;
+            } else if (msg[i] == '\n')
+                normal += "\r\n";
+            else
+                normal += msg[i];
+        }
+        if (!normal.empty() && !normal.ends_with("\r\n")) normal += "\r\n";
+        test::for_each_chunking(wire, [&](const test::chunking& c) {
+            INFO(c.description);
+            auto d = decode(c.chunks);
+            CHECK(d.done);
+            CHECK(d.body == normal);
+        });
+    }
+}
