@@ -1,0 +1,151 @@
+#pragma once
+
+#include <mailaccess/net/connection_base.hpp>
+#include <mailaccess/net/log.hpp>
+#include <mailaccess/net/session_traits.hpp>
+#include <mailaccess/net/stream.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace mailaccess::net {
+
+/// Transport policy for one connection. Read and write deadlines are not
+/// here: they are the session's policy (`Session::read_timeout()`, at least
+/// 10 minutes for POP3 per RFC 1939 section 3 and 30 for IMAP per RFC 3501
+/// section 5.4); the driver applies that same bound to every read and write.
+struct connection_options {
+    /// Bound on a TLS handshake, implicit or after STARTTLS.
+    std::chrono::milliseconds handshake_timeout{std::chrono::seconds(30)};
+    /// Bound on the TLS close_notify exchange when closing.
+    std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(2)};
+    /// Size requested from `Session::prepare` for each read.
+    std::size_t read_chunk = 16 * 1024;
+    /// Written (best effort, bounded by `shutdown_timeout`) before closing a
+    /// connection whose session or engine threw, so the client learns why,
+    /// e.g. "-ERR [SYS/TEMP] Internal error\r\n" or "* BYE Internal error\r\n"
+    /// (STYLE.md section 5). Empty: close without a word.
+    std::string failure_line;
+    /// Where diagnostics go; may be empty. Never receives session data.
+    log_function log;
+};
+
+/// Drives one sans-I/O session over one network stream: the glue between a
+/// protocol state machine that never touches a socket (STYLE.md sections 2
+/// and 3) and Asio.
+///
+/// The driver loops on `session.next_action()` (see `session_traits` for the
+/// six actions) and performs each action asynchronously:
+///   - need_input: `async_read_some` into `session.prepare(read_chunk)`,
+///     bounded by `session.read_timeout()`; then `commit(n)`. End of stream,
+///     an error or the deadline closes the connection.
+///   - write_ready: writes `pending_output()` (same deadline), then
+///     `consume_output(n)` with the count actually written.
+///   - engine_request: posts `engine.handle(std::move(req))` to the store
+///     executor, so blocking store I/O never runs on an I/O thread (STYLE.md
+///     section 4), then posts `session.complete(id, std::move(reply))` back to
+///     the connection's executor. No other action runs meanwhile.
+///   - start_tls: wraps the socket in TLS (server role) and handshakes within
+///     `handshake_timeout`, then `session.tls_established()`. Without a TLS
+///     context the connection is closed.
+///   - delay: waits, then `session.resume()`.
+///   - close_connection: TLS close_notify (bounded by `shutdown_timeout`),
+///     then close.
+/// With `implicit_tls` the handshake runs before the first `next_action()`.
+///
+/// Failure containment: an exception thrown by the session or the engine is
+/// caught here, logged at `log_level::error`, and only this connection is
+/// closed, after writing `connection_options::failure_line` if one is set
+/// (the driver does not know the protocol, the host does).
+///
+/// Executors: every session call and every completion runs on the stream's
+/// executor, which must be a strand (or an executor used by one thread)
+/// for this connection; the server creates each socket on its own strand.
+/// The engine runs on `store_executor`, one call at a time.
+///
+/// Lifetime: create with `std::make_shared`, then `start()`. The connection
+/// keeps itself alive while an operation is pending and is destroyed, with
+/// its session and engine, after it closes. Session and engine must not
+/// refer to the connection.
+///
+/// Thread safety: the `connection_base` members may be called from any
+/// thread; the rest is internal to the strand.
+template <class Session, class Engine>
+class connection final : public connection_base,
+                         public std::enable_shared_from_this<connection<Session, Engine>> {
+public:
+    using traits = session_traits<Session>;
+
+    /// `tls` may be null when the listener offers no TLS at all; then
+    /// `implicit_tls` must be false and `start_tls` closes the connection.
+    connection(stream s, std::unique_ptr<Session> session, std::unique_ptr<Engine> engine,
+               asio::any_io_executor store_executor, std::shared_ptr<asio::ssl::context> tls,
+               bool implicit_tls, connection_options options);
+    ~connection() override;
+
+    void start() override;
+    void request_stop() override;
+    void force_close() override;
+
+    /// Why the connection ended, once it has: empty after a clean close or
+    /// a peer's end of stream; `errc::timed_out`, `errc::handshake_timed_out`,
+    /// `errc::engine_failed`, `errc::session_failed`, `errc::tls_not_configured`,
+    /// or an I/O or TLS error. Strand-only; for tests and logs.
+    std::error_code close_reason() const noexcept { return close_reason_; }
+
+private:
+    enum class state : std::uint8_t {
+        idle,
+        reading,
+        writing,
+        engine,
+        handshaking,
+        delaying,
+        shutting_down,
+        closed
+    };
+
+    void run();
+    void do_read();
+    void do_write();
+    void do_engine(typename traits::engine_request&& request);
+    void do_start_tls();
+    void do_delay(std::chrono::steady_clock::duration d);
+    void do_shutdown();
+    void handshake(bool after_starttls);
+    template <class F>
+    bool guarded(F&& f);
+    void arm(std::chrono::steady_clock::duration d, std::error_code reason);
+    void disarm();
+    void fail(std::error_code reason, std::string_view what);
+    void finish(std::error_code reason);
+    void log(log_level level, std::string_view text) const;
+
+    stream stream_;
+    std::unique_ptr<Session> session_;
+    std::unique_ptr<Engine> engine_;
+    asio::any_io_executor store_executor_;
+    std::shared_ptr<asio::ssl::context> tls_;
+    bool implicit_tls_;
+    connection_options options_;
+    asio::steady_timer timer_;
+    std::uint64_t timer_generation_ = 0;
+    std::error_code deadline_reason_;
+    std::error_code close_reason_;
+    state state_ = state::idle;
+    bool stop_requested_ = false;
+    std::string peer_;
+};
+
+}  // namespace mailaccess::net
+
+#include <mailaccess/net/impl/connection.hpp>

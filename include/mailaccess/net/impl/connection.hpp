@@ -1,0 +1,273 @@
+#pragma once
+
+// Template bodies of net::connection; included at the end of net/connection.hpp.
+
+#include <mailaccess/net/error.hpp>
+
+#include <asio/buffer.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/post.hpp>
+#include <asio/write.hpp>
+
+#include <exception>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+
+namespace mailaccess::net {
+
+template <class Session, class Engine>
+connection<Session, Engine>::connection(stream s, std::unique_ptr<Session> session,
+                                        std::unique_ptr<Engine> engine, asio::any_io_executor store_executor,
+                                        std::shared_ptr<asio::ssl::context> tls, bool implicit_tls,
+                                        connection_options options)
+    : stream_(std::move(s)),
+      session_(std::move(session)),
+      engine_(std::move(engine)),
+      store_executor_(std::move(store_executor)),
+      tls_(std::move(tls)),
+      implicit_tls_(implicit_tls),
+      options_(std::move(options)),
+      timer_(stream_.get_executor()) {
+    std::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    peer_ = ec ? std::string("unknown peer") : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+template <class Session, class Engine>
+connection<Session, Engine>::~connection() = default;
+
+template <class Session, class Engine>
+void connection<Session, Engine>::start() {
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+        self->log(log_level::debug, "connection from " + self->peer_);
+        if (!self->implicit_tls_) return self->run();
+        if (!self->tls_) return self->fail(errc::tls_not_configured, "implicit TLS without a context");
+        self->stream_.start_tls_server(self->tls_);
+        self->handshake(false);
+    });
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::request_stop() {
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+        self->stop_requested_ = true;
+        // Idle connections go now; busy ones when they next wait for input.
+        if (self->state_ == state::reading || self->state_ == state::delaying) self->finish({});
+    });
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::force_close() {
+    asio::dispatch(stream_.get_executor(),
+                   [self = this->shared_from_this()] { self->finish(errc::server_stopped); });
+}
+
+template <class Session, class Engine>
+template <class F>
+bool connection<Session, Engine>::guarded(F&& f) {
+    // Host code (session, engine) may throw; contain it to this connection.
+    try {
+        std::forward<F>(f)();
+        return true;
+    } catch (const std::exception& e) {
+        fail(errc::session_failed, e.what());
+    } catch (...) {
+        fail(errc::session_failed, "unknown exception");
+    }
+    return false;
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::run() {
+    if (state_ == state::closed) return;
+    std::optional<typename traits::action> act;
+    if (!guarded([&] { act.emplace(session_->next_action()); })) return;
+    if (std::get_if<typename traits::need_input>(&*act) != nullptr) return do_read();
+    if (std::get_if<typename traits::write_ready>(&*act) != nullptr) return do_write();
+    if (auto* req = std::get_if<typename traits::engine_request>(&*act)) return do_engine(std::move(*req));
+    if (std::get_if<typename traits::start_tls>(&*act) != nullptr) return do_start_tls();
+    if (std::get_if<typename traits::close_connection>(&*act) != nullptr) return do_shutdown();
+    auto& d = std::get<typename traits::delay>(*act);
+    do_delay(std::chrono::duration_cast<std::chrono::steady_clock::duration>(d.duration));
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::do_read() {
+    if (stop_requested_) return do_shutdown();
+    std::span<char> buf;
+    std::chrono::steady_clock::duration timeout{};
+    if (!guarded([&] {
+            buf = session_->prepare(options_.read_chunk);
+            timeout =
+                std::chrono::duration_cast<std::chrono::steady_clock::duration>(session_->read_timeout());
+        }))
+        return;
+    if (buf.empty()) return fail(errc::session_failed, "prepare() returned an empty buffer");
+    state_ = state::reading;
+    arm(timeout, errc::timed_out);
+    stream_.async_read_some(asio::buffer(buf.data(), buf.size()),
+                            [self = this->shared_from_this()](std::error_code ec, std::size_t n) {
+                                self->disarm();
+                                if (self->state_ == state::closed) return;
+                                if (ec) return self->finish(ec == asio::error::eof ? std::error_code{} : ec);
+                                self->state_ = state::idle;
+                                if (self->guarded([&] { self->session_->commit(n); })) self->run();
+                            });
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::do_write() {
+    std::string_view out;
+    std::chrono::steady_clock::duration timeout{};
+    if (!guarded([&] {
+            out = session_->pending_output();
+            timeout =
+                std::chrono::duration_cast<std::chrono::steady_clock::duration>(session_->read_timeout());
+        }))
+        return;
+    if (out.empty()) return fail(errc::session_failed, "write_ready with no pending output");
+    state_ = state::writing;
+    // The same deadline as reads: a peer that stops reading cannot pin us.
+    arm(timeout, errc::timed_out);
+    stream_.async_write_some(asio::buffer(out.data(), out.size()),
+                             [self = this->shared_from_this()](std::error_code ec, std::size_t n) {
+                                 self->disarm();
+                                 if (self->state_ == state::closed) return;
+                                 if (ec) return self->finish(ec);
+                                 self->state_ = state::idle;
+                                 if (self->guarded([&] { self->session_->consume_output(n); })) self->run();
+                             });
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::do_engine(typename traits::engine_request&& request) {
+    state_ = state::engine;
+    const auto id = request.id;
+    asio::post(store_executor_, [self = this->shared_from_this(), id, req = std::move(request)]() mutable {
+        using reply_type = std::decay_t<decltype(self->engine_->handle(std::move(req)))>;
+        std::optional<reply_type> reply;
+        std::string failure;
+        try {
+            reply.emplace(self->engine_->handle(std::move(req)));
+        } catch (const std::exception& e) {
+            failure = e.what();
+        } catch (...) {
+            failure = "unknown exception";
+        }
+        auto ex = self->stream_.get_executor();
+        asio::post(ex, [self = std::move(self), id, reply = std::move(reply),
+                        failure = std::move(failure)]() mutable {
+            if (self->state_ == state::closed) return;  // closed meanwhile: drop the reply
+            if (!reply) return self->fail(errc::engine_failed, "engine threw: " + failure);
+            self->state_ = state::idle;
+            if (self->guarded([&] { self->session_->complete(id, std::move(*reply)); })) self->run();
+        });
+    });
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::do_start_tls() {
+    if (!tls_) return fail(errc::tls_not_configured, "start_tls without a TLS context");
+    if (stream_.is_tls()) return fail(errc::session_failed, "start_tls on a TLS connection");
+    stream_.start_tls_server(tls_);
+    handshake(true);
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::handshake(bool after_starttls) {
+    state_ = state::handshaking;
+    arm(options_.handshake_timeout, errc::handshake_timed_out);
+    stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this(),
+                                                             after_starttls](std::error_code ec) {
+        self->disarm();
+        if (self->state_ == state::closed) return;
+        if (ec) {
+            self->log(log_level::warning, "TLS handshake with " + self->peer_ + " failed: " + ec.message());
+            return self->finish(ec);
+        }
+        self->state_ = state::idle;
+        if (!after_starttls) return self->run();
+        if (self->guarded([&] { self->session_->tls_established(); })) self->run();
+    });
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::do_delay(std::chrono::steady_clock::duration d) {
+    if (stop_requested_) return do_shutdown();
+    state_ = state::delaying;
+    const std::uint64_t generation = ++timer_generation_;
+    timer_.expires_after(d);
+    timer_.async_wait([self = this->shared_from_this(), generation](std::error_code ec) {
+        if (ec || generation != self->timer_generation_ || self->state_ != state::delaying) return;
+        self->state_ = state::idle;
+        if (self->guarded([&] { self->session_->resume(); })) self->run();
+    });
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::do_shutdown() {
+    if (!stream_.is_tls()) return finish({});
+    state_ = state::shutting_down;
+    arm(options_.shutdown_timeout, errc::timed_out);
+    stream_.async_shutdown([self = this->shared_from_this()](std::error_code) {
+        // A peer that closes TCP without close_notify is common and harmless
+        // here: everything we had to say was written already.
+        self->disarm();
+        self->finish({});
+    });
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::arm(std::chrono::steady_clock::duration d, std::error_code reason) {
+    // The generation tells a stale expiry (its operation already completed)
+    // from a live one; cancel() alone cannot recall a queued handler.
+    const std::uint64_t generation = ++timer_generation_;
+    deadline_reason_ = reason;
+    timer_.expires_after(d);
+    timer_.async_wait([self = this->shared_from_this(), generation](std::error_code ec) {
+        if (ec || generation != self->timer_generation_ || self->state_ == state::closed) return;
+        self->log(log_level::debug, "deadline expired for " + self->peer_);
+        self->finish(self->deadline_reason_);
+    });
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::disarm() {
+    ++timer_generation_;
+    timer_.cancel();
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::fail(std::error_code reason, std::string_view what) {
+    log(log_level::error, "closing " + peer_ + ": " + std::string(what));
+    // fail() is only reached with no operation outstanding, so a last write
+    // cannot interleave with session output.
+    if (options_.failure_line.empty() || state_ == state::closed) return finish(reason);
+    state_ = state::shutting_down;
+    arm(options_.shutdown_timeout, reason);
+    asio::async_write(stream_, asio::buffer(options_.failure_line),
+                      [self = this->shared_from_this(), reason](std::error_code, std::size_t) {
+                          self->disarm();
+                          self->finish(reason);
+                      });
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::finish(std::error_code reason) {
+    if (state_ == state::closed) return;
+    state_ = state::closed;
+    close_reason_ = reason;
+    ++timer_generation_;
+    timer_.cancel();
+    stream_.close();
+    log(log_level::debug, "closed " + peer_ + (reason ? ": " + reason.message() : std::string()));
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::log(log_level level, std::string_view text) const {
+    if (options_.log) options_.log(level, text);
+}
+
+}  // namespace mailaccess::net
