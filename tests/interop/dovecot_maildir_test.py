@@ -24,6 +24,7 @@ class DovecotMaildir(unittest.TestCase):
         if not os.path.exists("/usr/sbin/dovecot"):
             self.fail("dovecot is not installed (dev.sh test installs dovecot-imapd dovecot-pop3d)")
         ref = tempfile.mkdtemp(prefix="mailaccess-dovecot-")
+        os.chmod(ref, 0o755)  # Dovecot's auth process runs as user dovecot and must reach users
         env = dict(os.environ, REF_DIR=ref)
         subprocess.run(["sh", os.path.join(SCRIPTS, "start.sh")], env=env, check=True,
                        capture_output=True)
