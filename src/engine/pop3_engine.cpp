@@ -1,9 +1,11 @@
 #include <mailaccess/engine/pop3_engine.hpp>
 
 #include <mailaccess/auth/authenticator.hpp>
+#include <mailaccess/core/error.hpp>
 #include <mailaccess/pop3/error.hpp>
 #include <mailaccess/store/error.hpp>
 
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -14,12 +16,18 @@ namespace {
 // knows how to word (RFC 2449 section 8, RFC 3206). Anything unexpected is
 // a temporary failure: the client may retry, and nothing was acknowledged.
 std::error_code pop3_outcome_for(std::error_code ec) {
-    if (ec == auth::errc::invalid_credentials || ec == auth::errc::unsupported_scheme)
+    if (ec == auth::errc::invalid_credentials || ec == auth::errc::unsupported_scheme ||
+        ec == auth::errc::authorization_denied)
         return pop3::errc::auth_failed;
+    if (ec == auth::errc::malformed_response) return pop3::errc::sasl_malformed;
+    if (ec == auth::errc::aborted) return pop3::errc::sasl_aborted;
+    if (ec == auth::errc::unsupported_mechanism) return pop3::errc::unsupported_mechanism;
     if (ec == store::errc::in_use) return pop3::errc::maildrop_in_use;
     if (ec == store::errc::no_such_message) return pop3::errc::no_such_message;
     return pop3::errc::temporary_failure;
 }
+
+pop3::sasl_reply sasl_outcome(std::error_code ec) { return {std::nullopt, {ec, {}, 0}}; }
 
 }  // namespace
 
@@ -29,17 +37,27 @@ pop3_engine::pop3_engine(store::store& store, auth::authenticator& authenticator
 pop3_engine::~pop3_engine() = default;
 
 pop3::engine_reply pop3_engine::handle(pop3::engine_request&& request) {
+    // Only a step continues an exchange; anything else abandons it.
+    if (!std::holds_alternative<pop3::sasl_step_request>(request.body)) sasl_.reset();
     return std::visit(
         [this](auto&& body) -> pop3::engine_reply {
             using body_type = std::decay_t<decltype(body)>;
             if constexpr (std::is_same_v<body_type, pop3::login_request>) {
-                auto user = authenticator_.verify(body.user, body.password);
-                if (!user) return pop3::login_reply{pop3_outcome_for(user.error()), {}, 0};
-                return login(std::move(*user));
+                return verify_and_login(body.user, body.password);
             } else if constexpr (std::is_same_v<body_type, pop3::apop_request>) {
                 auto user = authenticator_.verify_apop(body.user, body.timestamp, body.digest);
                 if (!user) return pop3::login_reply{pop3_outcome_for(user.error()), {}, 0};
                 return login(std::move(*user));
+            } else if constexpr (std::is_same_v<body_type, pop3::sasl_start_request>) {
+                auto mechanism = auth::make_sasl_server(body.mechanism);
+                if (!mechanism) return sasl_outcome(pop3_outcome_for(mechanism.error()));
+                sasl_ = std::move(*mechanism);
+                std::optional<std::string_view> initial;
+                if (body.initial_response) initial = body.initial_response->reveal();
+                return continue_sasl(sasl_->start(initial));
+            } else if constexpr (std::is_same_v<body_type, pop3::sasl_step_request>) {
+                if (!sasl_) return sasl_outcome(pop3::errc::wrong_state);
+                return continue_sasl(sasl_->step(body.response.reveal()));
             } else if constexpr (std::is_same_v<body_type, pop3::open_request>) {
                 if (!inbox_) return pop3::open_reply{pop3::errc::wrong_state, nullptr};
                 auto source = inbox_->open(body.uid);
@@ -62,6 +80,26 @@ pop3::engine_reply pop3_engine::handle(pop3::engine_request&& request) {
             }
         },
         std::move(request.body));
+}
+
+pop3::sasl_reply pop3_engine::continue_sasl(result<auth::sasl_step> step) {
+    if (!step) {
+        sasl_.reset();
+        // A name or password above the auth bounds cannot belong to a user:
+        // a failed login, as passwd_file::verify answers for the same input.
+        if (step.error() == mailaccess::errc::limit_exceeded) return sasl_outcome(pop3::errc::auth_failed);
+        return sasl_outcome(pop3_outcome_for(step.error()));
+    }
+    if (auto* challenge = std::get_if<auth::sasl_challenge>(&*step)) return {std::move(challenge->data), {}};
+    sasl_.reset();
+    const auto& done = std::get<auth::sasl_done>(*step);
+    return {std::nullopt, verify_and_login(done.user, done.password)};
+}
+
+pop3::login_reply pop3_engine::verify_and_login(std::string_view user, const secret<>& password) {
+    auto canonical = authenticator_.verify(user, password);
+    if (!canonical) return {pop3_outcome_for(canonical.error()), {}, 0};
+    return login(std::move(*canonical));
 }
 
 pop3::login_reply pop3_engine::login(std::string user_name) {

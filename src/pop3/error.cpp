@@ -23,6 +23,8 @@ public:
             case errc::unexpected_response: return "unexpected response";
             case errc::tls_required: return "TLS required";
             case errc::sasl_aborted: return "SASL exchange aborted";
+            case errc::sasl_malformed: return "malformed SASL response";
+            case errc::unsupported_mechanism: return "unsupported SASL mechanism";
         }
         return "unknown pop3 error";
     }

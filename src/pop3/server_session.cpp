@@ -48,13 +48,23 @@ std::string make_timestamp(std::string_view hostname) {
 
 std::string uidl_for(const maildrop_entry& e, std::uint32_t uidvalidity) {
     // Dovecot's default pop3_uidl_format "%08Xu%08Xv": stable across sessions.
+    // Dovecot's %X expands to lowercase hex (checked against Dovecot 2.3 in
+    // tests/interop/dovecot_maildir_test.py), so a maildrop moved between the
+    // two servers keeps its UIDLs and leave-on-server clients fetch nothing twice.
     char buf[17];
-    std::snprintf(buf, sizeof buf, "%08X%08X", static_cast<unsigned>(e.uid),
+    std::snprintf(buf, sizeof buf, "%08x%08x", static_cast<unsigned>(e.uid),
                   static_cast<unsigned>(uidvalidity));
     return buf;
 }
 
-bool is_supported_mechanism(std::string_view m) { return m == "PLAIN" || m == "LOGIN"; }
+// RFC 4422 section 3.1: sasl-mech = 1*20(UPPER-ALPHA / DIGIT / "-" / "_").
+// Anything else in server_options would break the CAPA line, so it is skipped.
+bool is_sasl_mech(std::string_view m) {
+    if (m.empty() || m.size() > 20) return false;
+    return std::all_of(m.begin(), m.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    });
+}
 
 }  // namespace
 
@@ -162,9 +172,8 @@ bool server_session::process_line() {
     }
     // RFC 2449 section 4 caps commands at 255 octets; SASL responses are
     // not commands and may be longer (RFC 5034 section 4), up to the limit.
-    const std::size_t limit = sasl_ != sasl_step::none
-                                  ? options_.limits.max_line_length
-                                  : std::min(max_command_line, options_.limits.max_line_length);
+    const std::size_t limit = in_sasl_ ? options_.limits.max_line_length
+                                       : std::min(max_command_line, options_.limits.max_line_length);
     const std::size_t lf = in_.find('\n', in_pos_);
     if (lf == std::string::npos) {
         if (in_.size() - in_pos_ > limit) {
@@ -180,11 +189,11 @@ bool server_session::process_line() {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (discarding_ || line.size() + 2 > limit) {
         discarding_ = false;
-        sasl_ = sasl_step::none;
+        in_sasl_ = false;
         reply_err({}, "Line too long.");
         return true;
     }
-    if (sasl_ != sasl_step::none) {
+    if (in_sasl_) {
         handle_sasl_response(line);
         return true;
     }
@@ -218,7 +227,7 @@ void server_session::send_capa() {
         std::string sasl;
         for (const auto& m : options_.sasl_mechanisms) {
             const std::string name = upper(m);
-            if (is_supported_mechanism(name)) sasl += " " + name;
+            if (is_sasl_mech(name)) sasl += " " + name;
         }
         if (!sasl.empty()) out += "SASL" + sasl + "\r\n";
     }
@@ -277,72 +286,39 @@ void server_session::start_auth(const command& cmd) {
         std::string out = serialize_status(status::ok, {}, {});
         for (const auto& m : options_.sasl_mechanisms) {
             const std::string name = upper(m);
-            if (is_supported_mechanism(name)) out += name + "\r\n";
+            if (is_sasl_mech(name)) out += name + "\r\n";
         }
         out_ += out + ".\r\n";
         return;
     }
     const bool offered = std::any_of(options_.sasl_mechanisms.begin(), options_.sasl_mechanisms.end(),
                                      [&](const std::string& m) { return upper(m) == cmd.name; });
-    if (!offered || !is_supported_mechanism(cmd.name))
-        return reply_err({}, "Unsupported authentication mechanism.");
-    if (cmd.name == "PLAIN") {
-        sasl_ = sasl_step::plain;
-        if (cmd.has_initial_response) return handle_sasl_response(cmd.credential.reveal());
-        out_ += serialize_status(status::continuation, {}, {});
-        return;
+    if (!offered || !is_sasl_mech(cmd.name)) return reply_err({}, "Unsupported authentication mechanism.");
+    sasl_start_request req{cmd.name, std::nullopt};
+    if (cmd.has_initial_response) {
+        // RFC 5034 section 4: "=" is the zero-length initial response.
+        const std::string_view ir = cmd.credential.reveal();
+        if (ir == "=") {
+            req.initial_response.emplace();
+        } else {
+            auto decoded = base64_decode(ir);
+            if (!decoded) return reply_err({}, "Invalid base64 data in initial response.");
+            req.initial_response.emplace(std::move(*decoded));
+        }
     }
-    sasl_ = sasl_step::login_user;
-    if (cmd.has_initial_response) return handle_sasl_response(cmd.credential.reveal());
-    out_ += serialize_status(status::continuation, {}, "VXNlcm5hbWU6");  // "Username:"
+    request(std::move(req), pending_kind::sasl);
 }
 
 void server_session::handle_sasl_response(std::string_view line) {
-    if (line == "*") {
-        sasl_ = sasl_step::none;
-        return reply_err({}, "Authentication aborted by client.");
-    }
-    // "=" is the RFC 5034 spelling of an empty response.
+    in_sasl_ = false;
+    // RFC 5034 section 4: "*" cancels. The engine's half-done exchange is
+    // dropped when the next request reaches it.
+    if (line == "*") return reply_err({}, "Authentication aborted by client.");
+    // An empty line is the empty response; "=" is accepted for it too, as
+    // clients copy the initial-response spelling.
     auto decoded = base64_decode(line == "=" ? std::string_view{} : line);
-    if (!decoded) {
-        sasl_ = sasl_step::none;
-        return reply_err({}, "Invalid base64 data in continued response.");
-    }
-    secret<> data(std::move(*decoded));
-    const std::string_view d = data.reveal();
-    switch (sasl_) {
-        case sasl_step::plain: {
-            // RFC 4616: [authzid] NUL authcid NUL passwd. Acting as another user
-            // (authzid != authcid) is not supported.
-            const std::size_t a = d.find('\0');
-            const std::size_t b = a == std::string_view::npos ? a : d.find('\0', a + 1);
-            if (b == std::string_view::npos || d.find('\0', b + 1) != std::string_view::npos) {
-                sasl_ = sasl_step::none;
-                return fail_login();
-            }
-            const std::string_view authzid = d.substr(0, a);
-            const std::string_view authcid = d.substr(a + 1, b - a - 1);
-            if (authcid.empty() || (!authzid.empty() && authzid != authcid)) {
-                sasl_ = sasl_step::none;
-                return fail_login();
-            }
-            return finish_sasl(std::string(authcid), secret<>(std::string(d.substr(b + 1))));
-        }
-        case sasl_step::login_user:
-            sasl_user_ = std::string(d);
-            sasl_ = sasl_step::login_pass;
-            out_ += serialize_status(status::continuation, {}, "UGFzc3dvcmQ6");  // "Password:"
-            return;
-        case sasl_step::login_pass:
-            return finish_sasl(std::exchange(sasl_user_, {}), secret<>(std::string(d)));
-        case sasl_step::none: break;
-    }
-}
-
-void server_session::finish_sasl(std::string user, secret<> password) {
-    sasl_ = sasl_step::none;
-    if (user.empty()) return fail_login();
-    request(login_request{std::move(user), std::move(password)}, pending_kind::login);
+    if (!decoded) return reply_err({}, "Invalid base64 data in continued response.");
+    request(sasl_step_request{secret<>(std::move(*decoded))}, pending_kind::sasl);
 }
 
 void server_session::fail_login() {
@@ -467,6 +443,9 @@ void server_session::complete(request_id id, engine_reply reply) {
         case pending_kind::login:
             if (auto* r = std::get_if<login_reply>(&reply)) return on_login(*r);
             break;
+        case pending_kind::sasl:
+            if (auto* r = std::get_if<sasl_reply>(&reply)) return on_sasl(*r);
+            break;
         case pending_kind::open:
             if (auto* r = std::get_if<open_reply>(&reply)) return on_open(*r);
             break;
@@ -489,9 +468,25 @@ void server_session::on_login(login_reply& reply) {
         fail_login();
     } else if (reply.error == errc::maildrop_in_use) {
         reply_err("IN-USE", "Mailbox is locked by another POP3 session.");
+    } else if (reply.error == errc::sasl_malformed) {
+        // A grammar error tells a guesser nothing, so no delay and no strike.
+        reply_err({}, "Malformed SASL response.");
+    } else if (reply.error == errc::sasl_aborted) {
+        reply_err({}, "Authentication aborted by client.");
+    } else if (reply.error == errc::unsupported_mechanism) {
+        reply_err({}, "Unsupported authentication mechanism.");
     } else {
         reply_err("SYS/TEMP", "Temporary authentication failure.");
     }
+}
+
+void server_session::on_sasl(sasl_reply& reply) {
+    if (reply.challenge) {
+        out_ += serialize_status(status::continuation, {}, base64_encode(*reply.challenge));
+        in_sasl_ = true;
+        return;
+    }
+    on_login(reply.outcome);
 }
 
 void server_session::on_open(open_reply& reply) {

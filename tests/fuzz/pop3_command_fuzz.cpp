@@ -1,9 +1,14 @@
 // Feeds arbitrary client bytes to pop3::server_session with a fake engine
-// that accepts every login and serves a small maildrop. The first byte picks
-// the split point and the session options. Invariants: no crash or failed
-// assertion, pending output stays bounded, update is requested only after a
-// QUIT in TRANSACTION state.
+// that accepts every login and serves a small maildrop; SASL requests run
+// the real auth::sasl_server mechanisms, as engine::pop3_engine does, and
+// any credentials they produce are accepted. The first byte picks the split
+// point and the session options. Invariants: no crash or failed assertion,
+// pending output stays bounded, update is requested only after a QUIT in
+// TRANSACTION state, a SASL step is requested only while the engine's
+// exchange awaits one.
 #include <mailaccess/pop3/server_session.hpp>
+
+#include <mailaccess/auth/sasl_server.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -35,6 +40,15 @@ void check(bool ok) {
     if (!ok) std::abort();
 }
 
+pop3::sasl_reply sasl_result(std::unique_ptr<auth::sasl_server>& sasl, result<auth::sasl_step> step) {
+    if (step) {
+        if (auto* c = std::get_if<auth::sasl_challenge>(&*step)) return {c->data, {}};
+    }
+    sasl.reset();
+    if (!step) return {std::nullopt, {pop3::errc::sasl_malformed, {}, 0}};
+    return {std::nullopt, {{}, {{1, 40}, {5, 7}, {9, 0}}, 42}};
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -48,7 +62,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options.allow_plaintext_auth = (control & 2) != 0;
     options.apop_enabled = (control & 4) != 0;
     options.apop_timestamp = "<1.2@fuzz>";
+    if (control & 8) options.sasl_mechanisms.push_back("X-UNKNOWN");
     pop3::server_session session(options);
+    std::unique_ptr<auth::sasl_server> sasl;
 
     const std::string_view chunks[2] = {input.substr(0, split), input.substr(split)};
     std::size_t next = 0;
@@ -73,6 +89,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             } else if (std::holds_alternative<pop3::update_request>(r->body)) {
                 check(session.current_state() == pop3::state::update);
                 session.complete(r->id, pop3::update_reply{});
+            } else if (auto* start = std::get_if<pop3::sasl_start_request>(&r->body)) {
+                check(session.current_state() == pop3::state::authorization);
+                auto made = auth::make_sasl_server(start->mechanism);
+                if (!made) {
+                    sasl.reset();
+                    session.complete(
+                        r->id, pop3::sasl_reply{std::nullopt, {pop3::errc::unsupported_mechanism, {}, 0}});
+                    continue;
+                }
+                sasl = std::move(*made);
+                std::optional<std::string_view> initial;
+                if (start->initial_response) initial = start->initial_response->reveal();
+                session.complete(r->id, sasl_result(sasl, sasl->start(initial)));
+            } else if (auto* step = std::get_if<pop3::sasl_step_request>(&r->body)) {
+                check(sasl != nullptr);
+                session.complete(r->id, sasl_result(sasl, sasl->step(step->response.reveal())));
             } else {
                 session.complete(r->id, pop3::login_reply{{}, {{1, 40}, {5, 7}, {9, 0}}, 42});
             }

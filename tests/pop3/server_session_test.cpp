@@ -1,5 +1,7 @@
 #include <mailaccess/pop3/server_session.hpp>
 
+#include <mailaccess/auth/sasl_server.hpp>
+#include <mailaccess/core/base64.hpp>
 #include <mailaccess/core/error.hpp>
 #include <mailaccess/pop3/error.hpp>
 
@@ -8,6 +10,7 @@
 #include <support/split_feed.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -24,7 +27,11 @@
 //                "update_fails": bool, "broken_uids": [uid, ...] },
 //   "steps":   "C: line" (client sends line + CRLF), "R: bytes" (client sends
 //              raw bytes), "S: line" (server sends line + CRLF), "E: event"
-//              (the session asks the driver for something, see trace_action).
+//              (the session asks the driver for something, see
+//              fake_engine::trace; "E: verify user password" is the fake
+//              engine checking what a SASL exchange produced).
+// SASL requests are answered by the real auth::sasl_server, as the real
+// engine does; their decoded data is traced in brackets with NUL as \0.
 // The client's bytes are split into segments at each start_tls event: the
 // runner feeds the next segment only after the handshake, as a real client
 // would. Each segment is fed whole, split at every point and byte by byte,
@@ -52,11 +59,30 @@ private:
     bool broken_;
 };
 
+// Makes SASL data readable in a trace: NUL as \0, other controls as \xNN.
+std::string escape(std::string_view data) {
+    std::string out = "[";
+    for (const char c : data) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '\0') {
+            out += "\\0";
+        } else if (u < 0x20 || u >= 0x7f || c == '\\') {
+            char buf[5];
+            std::snprintf(buf, sizeof buf, "\\x%02x", u);
+            out += buf;
+        } else {
+            out += c;
+        }
+    }
+    return out + "]";
+}
+
 // Answers engine requests from the "engine" object of a transcript.
 struct fake_engine {
     json spec;
+    std::unique_ptr<auth::sasl_server> sasl;
 
-    std::string trace(const pop3::engine_request& r) const {
+    static std::string trace(const pop3::engine_request& r) {
         return std::visit(
             [](const auto& b) -> std::string {
                 using T = std::decay_t<decltype(b)>;
@@ -64,6 +90,11 @@ struct fake_engine {
                     return "login " + b.user + " " + std::string(b.password.reveal());
                 else if constexpr (std::is_same_v<T, pop3::apop_request>)
                     return "apop " + b.user + " " + b.timestamp + " " + b.digest;
+                else if constexpr (std::is_same_v<T, pop3::sasl_start_request>)
+                    return "sasl_start " + b.mechanism +
+                           (b.initial_response ? " " + escape(b.initial_response->reveal()) : "");
+                else if constexpr (std::is_same_v<T, pop3::sasl_step_request>)
+                    return "sasl_step " + escape(b.response.reveal());
                 else if constexpr (std::is_same_v<T, pop3::open_request>)
                     return "open " + std::to_string(b.uid);
                 else {
@@ -93,16 +124,45 @@ struct fake_engine {
         return reply;
     }
 
-    pop3::engine_reply handle(const pop3::engine_request& r) const {
+    pop3::login_reply verify(const std::string& user, std::string_view password) const {
         const auto& users = spec.value("users", json::object());
-        if (auto* l = std::get_if<pop3::login_request>(&r.body)) {
-            const bool ok =
-                users.contains(l->user) && users[l->user].value("password", "") == l->password.reveal();
-            return login(l->user, ok);
+        return login(user, users.contains(user) && users[user].value("password", "") == password);
+    }
+
+    // The SASL half of engine::pop3_engine, on the real mechanisms.
+    pop3::sasl_reply sasl_result(result<auth::sasl_step> step, std::string& trace_out) {
+        if (!step) {
+            sasl.reset();
+            std::error_code ec = pop3::errc::auth_failed;
+            if (step.error() == auth::errc::malformed_response) ec = pop3::errc::sasl_malformed;
+            if (step.error() == auth::errc::unsupported_mechanism) ec = pop3::errc::unsupported_mechanism;
+            return {std::nullopt, {ec, {}, 0}};
         }
+        if (auto* c = std::get_if<auth::sasl_challenge>(&*step)) return {c->data, {}};
+        sasl.reset();
+        const auto& done = std::get<auth::sasl_done>(*step);
+        trace_out += "<<verify " + done.user + " " + std::string(done.password.reveal()) + ">>";
+        return {std::nullopt, verify(done.user, done.password.reveal())};
+    }
+
+    pop3::engine_reply handle(const pop3::engine_request& r, std::string& trace_out) {
+        const auto& users = spec.value("users", json::object());
+        if (auto* l = std::get_if<pop3::login_request>(&r.body)) return verify(l->user, l->password.reveal());
         if (auto* a = std::get_if<pop3::apop_request>(&r.body)) {
             const bool ok = users.contains(a->user) && users[a->user].value("apop_digest", "") == a->digest;
             return login(a->user, ok);
+        }
+        if (auto* st = std::get_if<pop3::sasl_start_request>(&r.body)) {
+            auto made = auth::make_sasl_server(st->mechanism);
+            if (!made) return sasl_result(unexpected(made.error()), trace_out);
+            sasl = std::move(*made);
+            std::optional<std::string_view> initial;
+            if (st->initial_response) initial = st->initial_response->reveal();
+            return sasl_result(sasl->start(initial), trace_out);
+        }
+        if (auto* sp = std::get_if<pop3::sasl_step_request>(&r.body)) {
+            REQUIRE(sasl);  // the session steps only a running exchange
+            return sasl_result(sasl->step(sp->response.reveal()), trace_out);
         }
         if (auto* o = std::get_if<pop3::open_request>(&r.body)) {
             for (const auto& m : spec.value("messages", json::array())) {
@@ -171,7 +231,7 @@ transcript load(const std::filesystem::path& path) {
 std::string run(const transcript& t,
                 const std::function<std::vector<std::string_view>(std::string_view)>& cut,
                 std::size_t write_size = SIZE_MAX) {
-    fake_engine engine{t.spec.value("engine", json::object())};
+    fake_engine engine{t.spec.value("engine", json::object()), nullptr};
     pop3::server_session session(options_from(t.spec.value("options", json::object())));
     std::string trace;
     for (std::size_t seg = 0; seg < t.segments.size(); ++seg) {
@@ -193,8 +253,9 @@ std::string run(const transcript& t,
                 trace += out.substr(0, n);
                 session.consume_output(n);
             } else if (auto* req = std::get_if<pop3::engine_request>(&act)) {
-                trace += "<<" + engine.trace(*req) + ">>";
-                session.complete(req->id, engine.handle(*req));
+                trace += "<<" + fake_engine::trace(*req) + ">>";
+                auto reply = engine.handle(*req, trace);
+                session.complete(req->id, std::move(reply));
             } else if (auto* d = std::get_if<pop3::delay>(&act)) {
                 trace += "<<delay " + std::to_string(d->duration.count()) + ">>";
                 session.resume();
@@ -327,4 +388,69 @@ TEST_CASE("pipelined commands are answered one at a time", "[pop3][server_sessio
     std::string expected = "+OK mailaccess POP3 ready\r\n+OK\r\n+OK Logged in.\r\n";
     for (int i = 0; i < 1000; ++i) expected += "+OK\r\n";
     CHECK(out == expected);
+}
+
+TEST_CASE("SASL framing: challenges are base64, responses are decoded and bounded",
+          "[pop3][server_session]") {
+    pop3::server_options o;
+    o.tls_active = true;
+    o.sasl_mechanisms = {"X-TEST"};
+    o.limits.max_line_length = 2000;
+    pop3::server_session s(o);
+    std::string out;
+    auto drain = [&] {
+        std::string got;
+        for (;;) {
+            auto act = s.next_action();
+            if (!std::holds_alternative<pop3::write_ready>(act)) return std::make_pair(got, std::move(act));
+            got += s.pending_output();
+            s.consume_output(s.pending_output().size());
+        }
+    };
+    auto [greeting, first] = drain();
+    CHECK(greeting == "+OK mailaccess POP3 ready\r\n");
+    REQUIRE(std::holds_alternative<pop3::need_input>(first));
+
+    s.feed("AUTH X-TEST =\r\n");
+    auto [none, act] = drain();
+    CHECK(none.empty());
+    auto* start = std::get_if<pop3::engine_request>(&act);
+    REQUIRE(start);
+    const auto& body = std::get<pop3::sasl_start_request>(start->body);
+    CHECK(body.mechanism == "X-TEST");
+    REQUIRE(body.initial_response);
+    CHECK(body.initial_response->empty());  // "=" is the empty initial response
+    // Raw challenge bytes, NUL and 0xFF included, go out base64-encoded.
+    s.complete(start->id, pop3::sasl_reply{std::string("\0\xff<abc>", 7), {}});
+
+    // A response longer than a command line (RFC 5034 section 4) is relayed whole.
+    const std::string payload(1200, 'z');
+    s.feed(base64_encode(payload) + "\r\n");
+    auto [challenge, step_act] = drain();
+    CHECK(challenge == "+ AP88YWJjPg==\r\n");
+    auto* step = std::get_if<pop3::engine_request>(&step_act);
+    REQUIRE(step);
+    CHECK(std::get<pop3::sasl_step_request>(step->body).response.reveal() == payload);
+    s.complete(step->id, pop3::sasl_reply{std::string{}, {}});
+
+    // Above limits.max_line_length the line is refused and the exchange ends:
+    // the next line is a command again.
+    s.feed(std::string(2100, 'A') + "\r\nNOOP\r\n");
+    auto [refused, after] = drain();
+    CHECK(refused == "+ \r\n-ERR Line too long.\r\n-ERR Command not valid in this state.\r\n");
+    CHECK(std::holds_alternative<pop3::need_input>(after));
+
+    // The outcome ends the exchange like a USER/PASS login.
+    s.feed("AUTH x-test\r\n");
+    auto [nothing, again] = drain();
+    CHECK(nothing.empty());
+    auto* restart = std::get_if<pop3::engine_request>(&again);
+    REQUIRE(restart);
+    CHECK_FALSE(std::get<pop3::sasl_start_request>(restart->body).initial_response);
+    s.complete(restart->id, pop3::sasl_reply{std::nullopt, pop3::login_reply{{}, {{4, 10}}, 9}});
+    s.feed("STAT\r\n");
+    auto [logged_in, idle] = drain();
+    CHECK(logged_in == "+OK Logged in.\r\n+OK 1 10\r\n");
+    CHECK(std::holds_alternative<pop3::need_input>(idle));
+    CHECK(s.current_state() == pop3::state::transaction);
 }

@@ -1,11 +1,16 @@
 #pragma once
 
 #include <mailaccess/auth/authenticator.hpp>
+#include <mailaccess/auth/sasl_server.hpp>
 #include <mailaccess/core/api.hpp>
+#include <mailaccess/core/result.hpp>
+#include <mailaccess/core/secret.hpp>
 #include <mailaccess/pop3/actions.hpp>
 #include <mailaccess/store/store.hpp>
 
 #include <memory>
+#include <string>
+#include <string_view>
 
 namespace mailaccess::engine {
 
@@ -16,8 +21,27 @@ namespace mailaccess::engine {
 /// the maildrop lock until it is destroyed, so a dropped connection releases
 /// the lock and deletes nothing.
 ///
-/// `handle` does blocking store I/O: drivers call it on the store executor,
-/// never on an I/O thread. The store and authenticator must outlive it.
+/// Logins: `login_request` (USER/PASS), `apop_request`, and SASL. For SASL
+/// the engine runs the mechanism: `sasl_start_request` makes an
+/// `auth::sasl_server` for the named mechanism (replacing any unfinished
+/// exchange) and each `sasl_step_request` feeds it; a challenge goes back in
+/// `sasl_reply::challenge`. When the mechanism yields credentials they are
+/// verified with the authenticator and the maildrop is locked and listed
+/// exactly as for USER/PASS. Outcomes, in `sasl_reply::outcome.error`:
+///  - `auth::errc::invalid_credentials`, `authorization_denied` (an authzid
+///    other than the authcid), and over-long names or passwords ->
+///    `pop3::errc::auth_failed` (the session delays and counts a strike);
+///  - `auth::errc::malformed_response` -> `pop3::errc::sasl_malformed`;
+///  - `auth::errc::aborted` -> `pop3::errc::sasl_aborted`;
+///  - `auth::errc::unsupported_mechanism` -> `pop3::errc::unsupported_mechanism`;
+///  - store failures as for USER/PASS (`maildrop_in_use`, `temporary_failure`).
+/// Any request other than `sasl_step_request` ends an unfinished exchange
+/// (e.g. after the client cancelled with `*`, which the session answers
+/// itself).
+///
+/// `handle` does blocking store I/O and password hashing: drivers call it on
+/// the store executor, never on an I/O thread. The store and authenticator
+/// must outlive it.
 ///
 /// Thread safety: distinct objects safe, shared objects unsafe (calls for
 /// one session are serialised by its driver).
@@ -29,14 +53,18 @@ public:
     pop3_engine& operator=(const pop3_engine&) = delete;
 
     /// Performs one request. Never throws for expected failures: they come
-    /// back as `pop3::errc` outcomes inside the reply.
+    /// back as `pop3::errc` outcomes inside the reply. The reply alternative
+    /// matches the request (see `pop3::server_session::complete`).
     pop3::engine_reply handle(pop3::engine_request&& request);
 
 private:
+    pop3::login_reply verify_and_login(std::string_view user, const secret<>& password);
     pop3::login_reply login(std::string user_name);
+    pop3::sasl_reply continue_sasl(result<auth::sasl_step> step);
 
     store::store& store_;
     auth::authenticator& authenticator_;
+    std::unique_ptr<auth::sasl_server> sasl_;  // the running exchange, if any
     std::unique_ptr<store::maildrop_lock> lock_;
     std::unique_ptr<store::account> account_;
     std::unique_ptr<store::mailbox> inbox_;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <variant>
@@ -35,8 +36,8 @@ struct delay {
 
 using request_id = std::uint64_t;
 
-/// USER/PASS, or AUTH PLAIN/LOGIN after the SASL exchange produced a
-/// user and a password. The engine verifies, locks the maildrop and lists it.
+/// USER name then PASS password. The engine verifies, locks the maildrop
+/// and lists it.
 struct login_request {
     std::string user;
     secret<> password;
@@ -47,6 +48,25 @@ struct apop_request {
     std::string user;
     std::string timestamp;
     std::string digest;
+};
+/// AUTH mechanism [initial-response] (RFC 5034): begin a SASL exchange.
+/// The session only frames it: it checked that `mechanism` is one of
+/// `server_options::sasl_mechanisms` and removed the base64. The engine runs
+/// the mechanism (`auth::sasl_server`), keeps its state until the exchange
+/// ends, and answers with a `sasl_reply`. A later `sasl_start_request`
+/// replaces any exchange the client abandoned with `*`.
+struct sasl_start_request {
+    /// Upper case, as offered in CAPA ("PLAIN").
+    std::string mechanism;
+    /// The decoded initial response; nullopt when the client sent none, an
+    /// empty secret for `=` (the zero-length response, RFC 5034 section 4).
+    std::optional<secret<>> initial_response;
+};
+/// The client's decoded answer to the last `+ ` challenge of the running
+/// exchange. Sent only after a `sasl_reply` with a challenge; a `*` abort
+/// is answered by the session itself and never sent.
+struct sasl_step_request {
+    secret<> response;
 };
 /// RETR or TOP: open the message with this UID for streaming.
 struct open_request {
@@ -64,7 +84,9 @@ struct update_request {
 /// but must call `complete` on the session's own strand.
 struct engine_request {
     request_id id = 0;
-    std::variant<login_request, apop_request, open_request, update_request> body;
+    std::variant<login_request, apop_request, sasl_start_request, sasl_step_request, open_request,
+                 update_request>
+        body;
 };
 
 /// One message of the maildrop snapshot taken at login.
@@ -81,6 +103,19 @@ struct login_reply {
     std::vector<maildrop_entry> messages;  ///< ascending UID; message n is messages[n-1]
     std::uint32_t uidvalidity = 0;         ///< folded into UIDL so values never repeat
 };
+/// Answer to sasl_start_request and sasl_step_request: either the next
+/// challenge or the end of the exchange.
+struct sasl_reply {
+    /// Set while the exchange goes on: the raw challenge bytes, which the
+    /// session sends base64-encoded as `+ <base64>` (an empty challenge as
+    /// `+ `) and whose answer becomes a `sasl_step_request`.
+    std::optional<std::string> challenge;
+    /// When `challenge` is empty, the outcome, exactly as for login_request.
+    /// Besides the login_reply errors, `error` may be `sasl_malformed` (the
+    /// response broke the mechanism's grammar: -ERR, no delay),
+    /// `unsupported_mechanism` or `sasl_aborted`.
+    login_reply outcome;
+};
 /// Answer to open_request.
 struct open_reply {
     std::error_code error;
@@ -91,7 +126,7 @@ struct update_reply {
     std::error_code error;
 };
 
-using engine_reply = std::variant<login_reply, open_reply, update_reply>;
+using engine_reply = std::variant<login_reply, sasl_reply, open_reply, update_reply>;
 
 using action = std::variant<need_input, write_ready, engine_request, start_tls, close_connection, delay>;
 

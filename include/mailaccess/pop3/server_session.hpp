@@ -54,8 +54,11 @@ struct server_options {
     /// capped at 255 octets (RFC 2449 section 4); SASL response lines at
     /// `limits.max_line_length`.
     mailaccess::limits limits;
-    /// SASL mechanisms offered by CAPA and accepted by AUTH. The session
-    /// implements PLAIN (RFC 4616) and LOGIN itself; other names are ignored.
+    /// SASL mechanisms offered by CAPA (and a bare AUTH) and accepted by
+    /// AUTH, compared case-insensitively. The session only frames the
+    /// exchange; the engine runs the mechanism, so the host lists what its
+    /// engine supports, e.g. from `auth::sasl_server_mechanisms()`. The
+    /// default is that list for the auth module as it is today.
     std::vector<std::string> sasl_mechanisms{"PLAIN", "LOGIN"};
 };
 
@@ -101,17 +104,21 @@ enum class state {
 ///    for `update_request` unless the client sent QUIT in TRANSACTION state
 ///    (RFC 1939 section 6), so a dropped connection deletes nothing.
 ///
-/// What the session answers itself: the greeting, CAPA, STLS, USER, the SASL
-/// exchange of AUTH PLAIN/LOGIN, STAT/LIST/UIDL/DELE/RSET/NOOP from the
-/// login snapshot, syntax and state errors. What goes to the engine: login
-/// (USER+PASS, AUTH, APOP), opening a message for RETR/TOP, and UPDATE.
+/// What the session answers itself: the greeting, CAPA, STLS, USER, the
+/// RFC 5034 framing of AUTH, STAT/LIST/UIDL/DELE/RSET/NOOP from the login
+/// snapshot, syntax and state errors. What goes to the engine: login
+/// (USER+PASS, APOP), every step of a SASL exchange, opening a message for
+/// RETR/TOP, and UPDATE.
 ///
-/// Why SASL PLAIN and LOGIN live here and not in `auth`: both only split
-/// strings (PLAIN is `authzid NUL authcid NUL passwd`, RFC 4616; LOGIN sends
-/// two base64 prompts) and end in the same `login_request` as USER/PASS, so
-/// handling them in the session keeps pop3 independent of auth. Mechanisms
-/// that need crypto (SCRAM) will be relayed step by step through an
-/// `engine_request` when they are added.
+/// SASL (RFC 5034): the session checks the mechanism against
+/// `server_options::sasl_mechanisms`, decodes the base64 of the initial
+/// response (`=` is the empty one) and of each continuation line, answers a
+/// `*` itself (`-ERR`, exchange over), and relays every decoded response as
+/// `sasl_start_request` / `sasl_step_request`. The engine's `sasl_reply`
+/// is either a challenge, sent as `+ <base64>`, or the outcome, handled like
+/// a USER/PASS login. Mechanisms live only in `auth` (one implementation
+/// for POP3 and IMAP), so pop3 depends on nothing but core. Continuation
+/// lines may be up to `limits.max_line_length` octets.
 ///
 /// Message bodies are streamed: after `open_reply`, the session reads the
 /// `byte_source` 64 KiB at a time and only when pending output has been
@@ -149,8 +156,8 @@ public:
     void consume_output(std::size_t n);
 
     /// The engine's answer to the request with this `id`. The reply type must
-    /// match the request: `login_reply` for login/apop, `open_reply` for
-    /// open, `update_reply` for update. Precondition: `id` is the
+    /// match the request: `login_reply` for login/apop, `sasl_reply` for
+    /// sasl_start/sasl_step, `open_reply` for open, `update_reply` for update. Precondition: `id` is the
     /// outstanding request.
     void complete(request_id id, engine_reply reply);
 
@@ -181,8 +188,7 @@ private:
         std::uint64_t offset = 0;
         dot_stuffer encoder;
     };
-    enum class sasl_step { none, plain, login_user, login_pass };
-    enum class pending_kind { none, login, open, update };
+    enum class pending_kind { none, login, sasl, open, update };
 
     bool process_line();
     void handle_command(const command& cmd);
@@ -190,10 +196,10 @@ private:
     void handle_authorization(const command& cmd);
     void handle_transaction(const command& cmd);
     void start_auth(const command& cmd);
-    void finish_sasl(std::string user, secret<> password);
     void fail_login();
     void request(decltype(engine_request::body) body, pending_kind kind);
     void on_login(login_reply& reply);
+    void on_sasl(sasl_reply& reply);
     void on_open(open_reply& reply);
     void on_update(const update_reply& reply);
     void fill_stream();
@@ -231,8 +237,7 @@ private:
     bool close_due_ = false;
 
     std::string user_;
-    sasl_step sasl_ = sasl_step::none;
-    std::string sasl_user_;
+    bool in_sasl_ = false;  // a `+ ` challenge is out; the next line answers it
     unsigned failed_logins_ = 0;
 
     std::vector<maildrop_entry> messages_;
