@@ -38,14 +38,23 @@ store::flag_set flags_from_filename(std::string_view filename) {
     return out;
 }
 
-std::string filename_with_flags(std::string_view filename, const store::flag_set& flags) {
+std::string keyword_letters(std::string_view filename) {
+    std::string out;
+    for (char c : info_of(filename))
+        if (is_keyword_letter(c)) out += c;
+    return out;
+}
+
+std::string filename_with_flags(std::string_view filename, std::uint8_t system, std::string_view keywords) {
     std::string info;
     for (char c : info_of(filename))
-        if (std::none_of(std::begin(letters), std::end(letters),
-                         [c](const letter_flag& l) { return l.letter == c; }))
+        if (!is_keyword_letter(c) && std::none_of(std::begin(letters), std::end(letters),
+                                                  [c](const letter_flag& l) { return l.letter == c; }))
             info += c;
     for (const auto& l : letters)
-        if (flags.has(l.flag)) info += l.letter;
+        if ((system & static_cast<std::uint8_t>(l.flag)) != 0) info += l.letter;
+    for (char c : keywords)
+        if (is_keyword_letter(c)) info += c;
     std::sort(info.begin(), info.end());
     info.erase(std::unique(info.begin(), info.end()), info.end());
     return std::string(basename_of(filename)) + ":2," + info;

@@ -3,8 +3,10 @@
 #include <mailaccess/store/error.hpp>
 #include <mailaccess/store/event_hub.hpp>
 
+#include "flag_ops.hpp"
+#include "names.hpp"
+
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <ctime>
 #include <map>
@@ -15,6 +17,9 @@
 #include <vector>
 
 namespace mailaccess::store {
+
+using detail::apply_flags;
+using detail::normalize_keywords;
 
 namespace {
 
@@ -42,71 +47,6 @@ struct mem_user {
     std::set<std::string> subscribed;
     bool maildrop_locked = false;
 };
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
-bool iless(const std::string& a, const std::string& b) {
-    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) < std::tolower(static_cast<unsigned char>(y));
-    });
-}
-
-constexpr std::size_t max_name_length = 1024;
-
-// RFC 3501 5.1: INBOX is case-insensitive; other names are taken as given,
-// minus what would make LIST patterns or the "/" hierarchy ambiguous.
-result<std::string> normalize_name(std::string_view name) {
-    if (iequals(name, "INBOX")) return std::string("INBOX");
-    if (name.empty() || name.size() > max_name_length || name.front() == '/' || name.back() == '/' ||
-        name.find("//") != std::string_view::npos)
-        return unexpected(errc::invalid_mailbox_name);
-    for (char c : name) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f || c == '*' || c == '%') return unexpected(errc::invalid_mailbox_name);
-    }
-    return std::string(name);
-}
-
-std::error_code check_user(std::string_view user) {
-    if (user.empty() || user.size() > 255) return errc::no_such_user;
-    for (char c : user) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f || c == '/') return errc::no_such_user;
-    }
-    return {};
-}
-
-void normalize_keywords(std::vector<std::string>& kw) {
-    std::sort(kw.begin(), kw.end(), iless);
-    kw.erase(std::unique(kw.begin(), kw.end(),
-                         [](const std::string& a, const std::string& b) { return iequals(a, b); }),
-             kw.end());
-}
-
-flag_set apply_flags(const flag_set& old, flag_mode mode, const flag_set& change) {
-    flag_set out = old;
-    switch (mode) {
-        case flag_mode::replace: out = change; break;
-        case flag_mode::add:
-            out.system = static_cast<std::uint8_t>(out.system | change.system);
-            out.keywords.insert(out.keywords.end(), change.keywords.begin(), change.keywords.end());
-            break;
-        case flag_mode::remove:
-            out.system = static_cast<std::uint8_t>(out.system & ~change.system);
-            std::erase_if(out.keywords, [&](const std::string& k) {
-                return std::any_of(change.keywords.begin(), change.keywords.end(),
-                                   [&](const std::string& c) { return iequals(k, c); });
-            });
-            break;
-    }
-    normalize_keywords(out.keywords);
-    return out;
-}
 
 class string_source final : public message_source {
 public:
@@ -433,7 +373,7 @@ public:
     }
 
     result<std::unique_ptr<mailbox>> open_mailbox(std::string_view name, open_mode mode) override {
-        auto n = normalize_name(name);
+        auto n = detail::normalize_mailbox_name(name);
         if (!n) return unexpected(n.error());
         std::lock_guard lock(state_->mutex);
         auto f = state_->find_locked(state_->user_locked(user_), *n);
@@ -442,7 +382,7 @@ public:
     }
 
     std::error_code create_mailbox(std::string_view name, special_use use) override {
-        auto n = normalize_name(name);
+        auto n = detail::normalize_mailbox_name(name);
         if (!n) return n.error();
         {
             std::lock_guard lock(state_->mutex);
@@ -455,7 +395,7 @@ public:
     }
 
     std::error_code delete_mailbox(std::string_view name) override {
-        auto n = normalize_name(name);
+        auto n = detail::normalize_mailbox_name(name);
         if (!n) return n.error();
         if (*n == "INBOX") return errc::invalid_mailbox_name;  // RFC 3501 6.3.4
         {
@@ -471,9 +411,9 @@ public:
     }
 
     std::error_code rename_mailbox(std::string_view from, std::string_view to) override {
-        auto f = normalize_name(from);
+        auto f = detail::normalize_mailbox_name(from);
         if (!f) return f.error();
-        auto t = normalize_name(to);
+        auto t = detail::normalize_mailbox_name(to);
         if (!t) return t.error();
         std::vector<change_event> events;
         {
@@ -522,7 +462,7 @@ public:
     }
 
     std::error_code set_subscribed(std::string_view name, bool subscribed) override {
-        auto n = normalize_name(name);
+        auto n = detail::normalize_mailbox_name(name);
         if (!n) return n.error();
         std::lock_guard lock(state_->mutex);
         mem_user& u = state_->user_locked(user_);
@@ -567,7 +507,7 @@ memory_store::~memory_store() = default;
 const memory_store_options& memory_store::options() const noexcept { return state_->options; }
 
 result<std::unique_ptr<account>> memory_store::open_account(std::string_view user) {
-    if (auto ec = check_user(user)) return unexpected(ec);
+    if (auto ec = detail::check_user_name(user)) return unexpected(ec);
     {
         std::lock_guard lock(state_->mutex);
         state_->user_locked(user);
@@ -576,7 +516,7 @@ result<std::unique_ptr<account>> memory_store::open_account(std::string_view use
 }
 
 result<std::unique_ptr<maildrop_lock>> memory_store::lock_maildrop(std::string_view user) {
-    if (auto ec = check_user(user)) return unexpected(ec);
+    if (auto ec = detail::check_user_name(user)) return unexpected(ec);
     std::lock_guard lock(state_->mutex);
     mem_user& u = state_->user_locked(user);
     if (u.maildrop_locked) return unexpected(errc::in_use);

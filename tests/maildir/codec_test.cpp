@@ -2,9 +2,11 @@
 #include "../../src/maildir/uidlist.hpp"
 
 #include "../../src/maildir/filename.hpp"
+#include "../../src/maildir/keywords.hpp"
 #include "../../src/maildir/mutf7.hpp"
 
 #include <catch2/catch.hpp>
+#include <mailaccess/core/error.hpp>
 #include <mailaccess/store/error.hpp>
 
 using namespace mailaccess;
@@ -85,8 +87,65 @@ TEST_CASE("Maildir file names carry flags and sizes", "[maildir][filename]") {
     next.set(store::system_flag::flagged);
     next.set(store::system_flag::answered);
     next.set(store::system_flag::draft);
-    // P and the keyword letter survive; letters sorted ASCII.
-    CHECK(filename_with_flags(name, next) == "1700000000.M5P9Q1.host,S=1234,W=1260:2,DFPRTa");
-    CHECK(filename_with_flags("x", {}) == "x:2,");
+    // P survives; system and keyword letters are replaced; letters sorted ASCII.
+    CHECK(keyword_letters(name) == "a");
+    CHECK(filename_with_flags(name, next.system, "a") == "1700000000.M5P9Q1.host,S=1234,W=1260:2,DFPRTa");
+    CHECK(filename_with_flags(name, next.system, "zc") == "1700000000.M5P9Q1.host,S=1234,W=1260:2,DFPRTcz");
+    CHECK(filename_with_flags(name, 0, "") == "1700000000.M5P9Q1.host,S=1234,W=1260:2,P");
+    CHECK(filename_with_flags("x", 0, {}) == "x:2,");
     CHECK(flags_from_filename("x").system == 0);
+}
+
+TEST_CASE("dovecot-keywords parses like Dovecot", "[maildir][keywords]") {
+    // As Dovecot's maildir-keywords.c: "<index> <name>", bad lines skipped.
+    const auto t =
+        parse_keywords("0 $Forwarded\n1 Work\n3 $Junk\r\nno-space\n26 TooFar\nx Bad\n5 \n2 Later\n");
+    CHECK(t.names[0] == "$Forwarded");
+    CHECK(t.names[1] == "Work");
+    CHECK(t.names[2] == "Later");
+    CHECK(t.names[3] == "$Junk");
+    CHECK(t.names[4].empty());
+    CHECK(t.names[5].empty());
+    CHECK(t.letter_of("work") == 'b');
+    CHECK_FALSE(t.letter_of("Home"));
+    CHECK(t.names_of("dbaz") == std::vector<std::string>{"$Forwarded", "$Junk", "Work"});
+    CHECK(t.unnamed_letters("abez") == "ez");
+    CHECK(serialize_keywords(t) == "0 $Forwarded\n1 Work\n2 Later\n3 $Junk\n");
+    CHECK(parse_keywords(serialize_keywords(t)) == t);
+}
+
+TEST_CASE("keyword letters are given out and bounded at 26", "[maildir][keywords]") {
+    keyword_table t;
+    t.names[0] = "Old";
+    bool changed = false;
+    // 'b' is carried by a file although unnamed: it is not handed out.
+    auto l = t.letters_for({"Old", "New"}, "ab", changed);
+    REQUIRE(l);
+    CHECK(*l == "ac");
+    CHECK(changed);
+    CHECK(t.names[2] == "New");
+
+    changed = false;
+    CHECK(*t.letters_for({"new", "OLD"}, "", changed) == "ac");
+    CHECK_FALSE(changed);
+    CHECK(t.letters_for({"has space"}, "", changed).error() == mailaccess::errc::invalid_argument);
+    CHECK(t.letters_for({""}, "", changed).error() == mailaccess::errc::invalid_argument);
+
+    // Fill every letter; with all of them on files, the 27th keyword fails
+    // and leaves the table as it was.
+    std::vector<std::string> many;
+    for (int i = 0; i < 24; ++i) many.push_back("k" + std::to_string(i));
+    std::string all;
+    for (char c = 'a'; c <= 'z'; ++c) all += c;
+    REQUIRE(t.letters_for(many, "", changed));
+    const keyword_table full = t;
+    for (const auto& n : full.names) CHECK_FALSE(n.empty());
+    CHECK(t.letters_for({"Extra"}, all, changed).error() == mailaccess::errc::limit_exceeded);
+    CHECK(t == full);
+    // Once no file carries "Old" ('a'), its letter is reused.
+    auto reused = t.letters_for({"Extra"}, all.substr(1), changed);
+    REQUIRE(reused);
+    CHECK(*reused == "a");
+    CHECK(t.names[0] == "Extra");
+    CHECK_FALSE(t.letter_of("Old"));
 }

@@ -3,9 +3,12 @@
 #include "maildir/temp_dir.hpp"
 #include "store/store_helpers.hpp"
 
+#include <mailaccess/core/error.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -13,10 +16,12 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-using namespace mailaccess;
+namespace store = mailaccess::store;
+namespace maildir = mailaccess::maildir;
 using namespace mailaccess::test;
 using store::errc;
 using store::system_flag;
@@ -337,4 +342,148 @@ TEST_CASE("acknowledged appends survive SIGKILL", "[maildir][crash]") {
         CHECK(read_message(*inbox, uid) == "crash test message " + std::to_string(i) + "\r\n");
     }
     CHECK(append_message(*inbox, "after the crash") > acked.rbegin()->first);
+}
+
+namespace {
+
+store::flag_set keywords(std::vector<std::string> names, std::initializer_list<system_flag> fs = {}) {
+    store::flag_set out = flags(fs);
+    out.keywords = std::move(names);
+    return out;
+}
+
+std::string only_file(const fs::path& dir) {
+    const auto names = files_in(dir);
+    REQUIRE(names.size() == 1);
+    return names[0];
+}
+
+}  // namespace
+
+TEST_CASE("keywords live in dovecot-keywords and survive reopening", "[maildir][keywords]") {
+    temp_dir dir;
+    std::uint32_t uid = 0;
+    std::vector<store::message_info> before;
+    {
+        maildir::maildir_store s(options_for(dir, true));
+        auto inbox = open_box(s, "alice", "INBOX");
+        uid = append_message(*inbox, "hello", keywords({"Work", "$Forwarded"}, {system_flag::seen}));
+        const std::uint32_t set[] = {uid};
+        REQUIRE(inbox->store_flags(set, store::flag_mode::add, keywords({"$Junk"})));
+        REQUIRE(inbox->store_flags(set, store::flag_mode::remove, keywords({"work"})));
+        before = *inbox->list();
+    }
+    const fs::path md = dir.path() / "alice" / "Maildir";
+    // Letters in the order names were first seen; "Work" keeps its letter.
+    CHECK(slurp(md / "dovecot-keywords") == "0 $Forwarded\n1 Work\n2 $Junk\n");
+    const std::string name = only_file(md / "cur");
+    CHECK(name.substr(name.find(':')) == ":2,Sac");
+
+    maildir::maildir_store s(options_for(dir, true));
+    auto inbox = open_box(s, "alice", "INBOX");
+    auto after = inbox->list();
+    REQUIRE(after);
+    CHECK(*after == before);
+    REQUIRE(after->size() == 1);
+    CHECK((*after)[0].flags == keywords({"$Forwarded", "$Junk"}, {system_flag::seen}));
+}
+
+TEST_CASE("a dovecot-keywords written by Dovecot is understood", "[maildir][keywords][dovecot]") {
+    temp_dir dir;
+    const fs::path md = dir.path() / "bob" / "Maildir";
+    for (const char* sub : {"cur", "new", "tmp"}) fs::create_directories(md / sub);
+    write_file(md / "dovecot-uidlist",
+               "3 V1234567 N5 G0123456789abcdef0123456789abcdef\n"
+               "3 :1600000000.M1P1.mx,S=5\n4 :1600000001.M2P1.mx,S=6\n");
+    // What Dovecot writes: "<index> <name>", letters a.. by index; 'c' has no name.
+    write_file(md / "dovecot-keywords", "0 $Forwarded\n1 NonJunk\n3 $label1\n");
+    write_file(md / "cur" / "1600000000.M1P1.mx,S=5:2,RSabd", "hello");
+    write_file(md / "cur" / "1600000001.M2P1.mx,S=6:2,Sc", "world!");
+
+    maildir::maildir_store s(options_for(dir));
+    auto inbox = open_box(s, "bob", "INBOX");
+    auto list = inbox->list();
+    REQUIRE(list);
+    REQUIRE(uids_of(*list) == std::vector<std::uint32_t>{3, 4});
+    CHECK((*list)[0].flags ==
+          keywords({"$Forwarded", "$label1", "NonJunk"}, {system_flag::answered, system_flag::seen}));
+    CHECK((*list)[1].flags == keywords({}, {system_flag::seen}));  // nobody named 'c'
+
+    // A new keyword takes a letter no file carries ('e', not the unnamed 'c'),
+    // and the unnamed letter stays on its file.
+    const std::uint32_t set[] = {4};
+    auto changed = inbox->store_flags(set, store::flag_mode::add, keywords({"Project", "nonjunk"}));
+    REQUIRE(changed);
+    CHECK((*changed)[0].flags == keywords({"NonJunk", "Project"}, {system_flag::seen}));
+    CHECK(slurp(md / "dovecot-keywords") == "0 $Forwarded\n1 NonJunk\n3 $label1\n4 Project\n");
+    bool found = false;
+    for (const auto& n : files_in(md / "cur"))
+        if (n.rfind("1600000001.", 0) == 0) {
+            CHECK(n.substr(n.find(':')) == ":2,Sbce");
+            found = true;
+        }
+    CHECK(found);
+}
+
+TEST_CASE("more than 26 keywords in a folder is a limit error", "[maildir][keywords]") {
+    temp_dir dir;
+    maildir::maildir_store s(options_for(dir));
+    auto inbox = open_box(s, "alice", "INBOX");
+    std::vector<std::string> many;
+    for (int i = 0; i < 26; ++i) many.push_back("kw" + std::to_string(i));
+    const auto uid = append_message(*inbox, "full", keywords(many));
+    auto list = inbox->list();
+    REQUIRE(list);
+    CHECK((*list)[0].flags.keywords.size() == 26);
+    const fs::path md = s.maildir_path("alice");
+    const std::string keywords_before = slurp(md / "dovecot-keywords");
+    const auto files_before = files_in(md / "cur");
+
+    // All 26 letters are on a file: a 27th keyword fails and changes nothing,
+    // whether it comes with STORE or with APPEND.
+    const std::uint32_t set[] = {uid};
+    CHECK(inbox->store_flags(set, store::flag_mode::add, keywords({"one-too-many"})).error() ==
+          mailaccess::errc::limit_exceeded);
+    auto sink = inbox->append(keywords({"one-too-many"}), 0);
+    REQUIRE(sink);
+    REQUIRE_FALSE((*sink)->write(std::span<const char>("x", 1)));
+    CHECK((*sink)->commit().error() == mailaccess::errc::limit_exceeded);
+    CHECK(slurp(md / "dovecot-keywords") == keywords_before);
+    CHECK(files_in(md / "cur") == files_before);
+    CHECK(files_in(md / "tmp").empty());
+
+    // Dropping keywords from every file frees their letters for new ones.
+    REQUIRE(inbox->store_flags(set, store::flag_mode::remove, keywords({"kw0", "kw1"})));
+    auto ok = inbox->store_flags(set, store::flag_mode::add, keywords({"one-too-many"}));
+    REQUIRE(ok);
+    CHECK((*ok)[0].flags.keywords.size() == 25);
+}
+
+TEST_CASE("a sync removes tmp/ files older than 36 hours", "[maildir]") {
+    temp_dir dir;
+    const fs::path md = dir.path() / "alice" / "Maildir";
+    {
+        maildir::maildir_store s(options_for(dir));
+        REQUIRE(s.open_account("alice"));
+    }
+    auto plant = [&](const fs::path& p, std::chrono::hours age) {
+        write_file(p, "partial delivery");
+        const auto when = std::time(nullptr) - static_cast<std::time_t>(age.count() * 3600);
+        const struct timespec times[2] = {{when, 0}, {when, 0}};
+        REQUIRE(::utimensat(AT_FDCWD, p.c_str(), times, 0) == 0);
+    };
+    plant(md / "tmp" / "1600000000.M1P1.stale", std::chrono::hours(37));
+    plant(md / "tmp" / "1600000000.M2P1.fresh", std::chrono::hours(35));
+    plant(md / ".Sent" / "tmp" / "1600000000.M3P1.stale", std::chrono::hours(40));
+
+    maildir::maildir_store s(options_for(dir));
+    auto inbox = open_box(s, "alice", "INBOX");
+    REQUIRE(inbox->status());
+    CHECK(files_in(md / "tmp") == std::vector<std::string>{"1600000000.M2P1.fresh"});
+    // Only the synced folder is cleaned.
+    CHECK(files_in(md / ".Sent" / "tmp").size() == 1);
+    auto sent = open_box(s, "alice", "Sent");
+    REQUIRE(sent->list());
+    CHECK(files_in(md / ".Sent" / "tmp").empty());
+    CHECK(inbox->list()->empty());  // stale files never became messages
 }

@@ -162,6 +162,60 @@ TEMPLATE_TEST_CASE("store_flags changes flags and modseqs", "[store][conformance
     CHECK(read_message(*inbox, u1) == "a\r\n");
 }
 
+TEMPLATE_TEST_CASE("keywords are stored, changed and copied", "[store][conformance][keywords]",
+                   memory_backend, maildir_backend) {
+    TestType backend;
+    auto s = backend.make();
+    auto acct = account_of(*s);
+    auto inbox = open_box(*acct, "INBOX");
+    store::flag_set f = flags({system_flag::seen});
+    f.keywords = {"Work", "$Forwarded", "work"};
+    const auto uid = append_message(*inbox, "Subject: k\r\n\r\nbody\r\n", f);
+    auto list = inbox->list();
+    REQUIRE(list);
+    REQUIRE(list->size() == 1);
+    // Sorted case-insensitively, duplicates dropped, first spelling kept.
+    CHECK((*list)[0].flags.keywords == std::vector<std::string>{"$Forwarded", "Work"});
+    CHECK((*list)[0].flags.has(system_flag::seen));
+
+    const std::uint32_t set[] = {uid};
+    store::flag_set add;
+    add.keywords = {"Project", "WORK"};
+    auto added = inbox->store_flags(set, store::flag_mode::add, add);
+    REQUIRE(added);
+    REQUIRE(added->size() == 1);
+    CHECK((*added)[0].flags.keywords == std::vector<std::string>{"$Forwarded", "Project", "Work"});
+    CHECK((*added)[0].flags.has(system_flag::seen));
+
+    store::flag_set rm;
+    rm.keywords = {"work"};
+    auto removed = inbox->store_flags(set, store::flag_mode::remove, rm);
+    REQUIRE(removed);
+    CHECK((*removed)[0].flags.keywords == std::vector<std::string>{"$Forwarded", "Project"});
+
+    auto sent = open_box(*acct, "Sent");
+    append_message(*sent, "other", [] {
+        store::flag_set g;
+        g.keywords = {"SentOnly"};
+        return g;
+    }());
+    auto copied = inbox->copy(set, *sent);
+    REQUIRE(copied);
+    REQUIRE(copied->size() == 1);
+    auto sl = sent->list();
+    REQUIRE(sl);
+    REQUIRE(sl->size() == 2);
+    CHECK((*sl)[0].flags.keywords == std::vector<std::string>{"SentOnly"});
+    CHECK((*sl)[1].uid == (*copied)[0]);
+    CHECK((*sl)[1].flags.keywords == std::vector<std::string>{"$Forwarded", "Project"});
+    CHECK((*sl)[1].flags.has(system_flag::seen));
+
+    store::flag_set none;
+    auto cleared = inbox->store_flags(set, store::flag_mode::replace, none);
+    REQUIRE(cleared);
+    CHECK((*cleared)[0].flags == store::flag_set{});
+}
+
 TEMPLATE_TEST_CASE("expunge removes messages and UIDs are never reused", "[store][conformance]",
                    memory_backend, maildir_backend) {
     TestType backend;

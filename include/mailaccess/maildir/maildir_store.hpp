@@ -13,7 +13,7 @@
 namespace mailaccess::maildir {
 
 namespace detail {
-struct maildir_state;  // options, lock tables, event hub; defined in src/maildir/maildir_store.cpp
+struct maildir_state;  // options, lock tables, event hub; defined in src/maildir/maildir_state.hpp
 }  // namespace detail
 
 /// Configuration of a `maildir_store`, fixed at construction.
@@ -45,7 +45,11 @@ struct maildir_store_options {
 ///    component in IMAP modified UTF-7, RFC 3501 5.1.3; a "." inside a
 ///    component is therefore refused with `errc::invalid_mailbox_name`);
 ///  - messages are `<time>.M<usec>P<pid>Q<n>.<host>,S=<size>:2,<flags>` with
-///    flag letters D F R S T (Draft, Flagged, Answered, Seen, Deleted);
+///    flag letters D F R S T (Draft, Flagged, Answered, Seen, Deleted) and
+///    keyword letters a-z;
+///  - `dovecot-keywords` per folder names the keyword letters, in Dovecot's
+///    format ("<0-25> <keyword>" lines), so keywords set by either server
+///    are read by the other;
 ///  - `mailaccess-uidlist` per folder: UIDVALIDITY, next UID and
 ///    `<uid> M<modseq> :<basename>` lines (dovecot-uidlist version 3 syntax);
 ///  - `subscriptions` and `mailaccess-special-use` in the Maildir.
@@ -64,8 +68,17 @@ struct maildir_store_options {
 ///  - change events are fanned out in-process only; changes made by other
 ///    processes are noticed (and announced) at the next sync of the folder.
 ///
-/// Not supported yet: IMAP keywords (they are accepted and dropped; keyword
-/// letters a-z already on files are preserved), cleanup of stale tmp/ files.
+///  - keywords: at most 26 distinct keywords can be on the messages of one
+///    folder at a time (one letter each, Dovecot's limit). A STORE, APPEND
+///    or COPY that would need a 27th fails with `mailaccess::errc::
+///    limit_exceeded` (IMAP `[LIMIT]`, RFC 5530) and changes nothing; a
+///    letter no message carries any more is reused. Keywords that are empty
+///    or hold spaces or control characters are `mailaccess::errc::
+///    invalid_argument`. Letters nobody named (no line in dovecot-keywords)
+///    are kept on their files but not reported.
+///  - files left in tmp/ by crashed deliveries are removed when their mtime
+///    is over 36 hours old (Dovecot's rule), at a folder's first sync in a
+///    process and at most every 8 hours after that.
 ///
 /// Lifetime: objects obtained from the store may outlive it. Thread safety:
 /// the store is safe to use from any number of threads; objects obtained

@@ -1,0 +1,53 @@
+#pragma once
+
+// Internal to the maildir module: `store::mailbox` over one folder. Each
+// call takes the folder lock, syncs, does its work and announces changes.
+
+#include "folder.hpp"
+#include "maildir_state.hpp"
+
+#include <mailaccess/store/mailbox.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace mailaccess::maildir::detail {
+
+/// Thread safety: distinct objects safe (also on one folder), shared objects unsafe.
+class maildir_mailbox final : public store::mailbox {
+public:
+    maildir_mailbox(state_ptr st, std::string user, std::string name, std::filesystem::path maildir,
+                    std::filesystem::path dir, store::open_mode mode);
+
+    const std::string& name() const noexcept override { return name_; }
+    bool is_read_only() const noexcept override { return read_only_; }
+
+    result<store::mailbox_status> status() override;
+    result<std::vector<store::message_info>> list() override;
+    result<std::unique_ptr<store::message_source>> open(std::uint32_t uid) override;
+    result<std::vector<store::message_info>> store_flags(std::span<const std::uint32_t> uids,
+                                                         store::flag_mode mode,
+                                                         const store::flag_set& flags) override;
+    result<std::vector<std::uint32_t>> expunge(std::span<const std::uint32_t> uids) override;
+    result<std::unique_ptr<store::append_sink>> append(const store::flag_set& flags,
+                                                       std::int64_t internal_date) override;
+    result<std::vector<std::uint32_t>> copy(std::span<const std::uint32_t> uids,
+                                            store::mailbox& target) override;
+
+private:
+    // Sync under the lock, publish after it.
+    result<folder_snapshot> synced();
+
+    state_ptr state_;
+    std::string user_;
+    std::string name_;
+    std::filesystem::path maildir_;
+    folder folder_;
+    bool read_only_;
+};
+
+}  // namespace mailaccess::maildir::detail
