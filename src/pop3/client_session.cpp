@@ -171,35 +171,32 @@ client_action client_session::next() {
 // One line from the input, or nothing while it is incomplete; a line over
 // 512 octets is fatal (RFC 2449 section 4).
 std::optional<std::string_view> client_session::take_line() {
-    const std::size_t lf = in_.find('\n', in_pos_);
-    if (lf == std::string::npos) {
-        if (in_.size() - in_pos_ > max_response_line) error_ = errc::line_too_long;
+    const std::string_view unread = input_.unread();
+    const std::size_t lf = unread.find('\n');
+    if (lf == std::string_view::npos) {
+        if (unread.size() > max_response_line) error_ = errc::line_too_long;
         return std::nullopt;
     }
-    std::string_view line(in_.data() + in_pos_, lf - in_pos_);
+    std::string_view line = unread.substr(0, lf);
     if (line.size() + 1 > max_response_line) {
         error_ = errc::line_too_long;
         return std::nullopt;
     }
-    in_pos_ = lf + 1;
+    input_.consume(lf + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     return line;
 }
 
 std::optional<client_action> client_session::parse_one() {
-    if (in_pos_ > 0 && in_pos_ == in_.size()) {
-        in_.clear();
-        in_pos_ = 0;
-    }
-    if (in_pos_ == in_.size()) return std::nullopt;
+    if (input_.empty()) return std::nullopt;
     switch (mode_) {
         case mode::body: {
-            auto used = body_->decode(std::string_view(in_).substr(in_pos_), body_buf_);
+            auto used = body_->decode(input_.unread(), body_buf_);
             if (!used) {
                 error_ = used.error();
                 return std::nullopt;
             }
-            in_pos_ += *used;
+            input_.consume(*used);
             if (body_->is_done()) {
                 body_.reset();
                 mode_ = mode::status;
@@ -279,7 +276,7 @@ std::optional<client_action> client_session::parse_one() {
         // RFC 2595 section 4 / CVE-2011-0411: anything already here was sent
         // in plaintext before the handshake.
         // The status is still reported; the error follows it.
-        if (in_pos_ != in_.size())
+        if (!input_.empty())
             error_ = errc::unexpected_response;
         else
             start_tls_due_ = true;
@@ -289,30 +286,11 @@ std::optional<client_action> client_session::parse_one() {
     return st;
 }
 
-std::span<char> client_session::prepare(std::size_t n) {
-    if (in_pos_ > 0) {
-        in_.erase(0, in_pos_);
-        in_pos_ = 0;
-    }
-    prepared_at_ = in_.size();
-    prepared_n_ = n;
-    in_.resize(prepared_at_ + n);
-    return {in_.data() + prepared_at_, n};
-}
+std::span<char> client_session::prepare(std::size_t n) { return input_.prepare(n); }
 
-void client_session::commit(std::size_t n) {
-    MAILACCESS_ASSERT(n <= prepared_n_ && prepared_at_ + prepared_n_ == in_.size());
-    in_.resize(prepared_at_ + n);
-    prepared_n_ = 0;
-}
+void client_session::commit(std::size_t n) { input_.commit(n); }
 
-void client_session::feed(std::string_view bytes) {
-    if (in_pos_ > 0) {
-        in_.erase(0, in_pos_);
-        in_pos_ = 0;
-    }
-    in_.append(bytes);
-}
+void client_session::feed(std::string_view bytes) { input_.append(bytes); }
 
 std::string_view client_session::pending_output() const noexcept {
     return std::string_view(out_).substr(out_pos_);
@@ -330,8 +308,7 @@ void client_session::consume_output(std::size_t n) {
 void client_session::tls_established() {
     MAILACCESS_ASSERT(awaiting_tls_);
     awaiting_tls_ = false;
-    in_.clear();
-    in_pos_ = 0;
+    input_.clear();
 }
 
 }  // namespace mailaccess::pop3

@@ -1,4 +1,5 @@
 #include <mailaccess/pop3/parser.hpp>
+#include "token.hpp"
 
 #include <array>
 #include <limits>
@@ -16,16 +17,7 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
-// RFC 2449 section 9: param = 1*VCHAR. We also let bytes >= 0x80 through so
-// UTF-8 user names survive; only controls and spaces are refused.
-bool is_token(std::string_view s) noexcept {
-    if (s.empty()) return false;
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c <= 0x20 || c == 0x7F) return false;
-    }
-    return true;
-}
+using detail::is_token;
 
 // A decimal number that fits in 32 bits; anything longer is refused before
 // it can overflow.

@@ -1,18 +1,12 @@
 #include <mailaccess/pop3/serializer.hpp>
+#include "token.hpp"
 
 #include <mailaccess/pop3/parser.hpp>
 
 namespace mailaccess::pop3 {
 namespace {
 
-bool is_token(std::string_view s) noexcept {
-    if (s.empty()) return false;
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c <= 0x20 || c == 0x7F) return false;
-    }
-    return true;
-}
+using detail::is_token;
 
 void append_clean(std::string& out, std::string_view text) {
     // A host-supplied string must never start a second reply line.

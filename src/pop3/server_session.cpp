@@ -118,24 +118,11 @@ action server_session::next_action() {
     }
 }
 
-std::span<char> server_session::prepare(std::size_t n) {
-    if (in_pos_ > 0) {
-        in_.erase(0, in_pos_);
-        in_pos_ = 0;
-    }
-    prepared_at_ = in_.size();
-    prepared_n_ = n;
-    in_.resize(prepared_at_ + n);
-    return {in_.data() + prepared_at_, n};
-}
+std::span<char> server_session::prepare(std::size_t n) { return input_.prepare(n); }
 
-void server_session::commit(std::size_t n) {
-    MAILACCESS_ASSERT(n <= prepared_n_ && prepared_at_ + prepared_n_ == in_.size());
-    in_.resize(prepared_at_ + n);
-    prepared_n_ = 0;
-}
+void server_session::commit(std::size_t n) { input_.commit(n); }
 
-void server_session::feed(std::string_view bytes) { in_.append(bytes); }
+void server_session::feed(std::string_view bytes) { input_.append(bytes); }
 
 std::string_view server_session::pending_output() const noexcept {
     return std::string_view(out_).substr(out_pos_);
@@ -165,27 +152,23 @@ bool server_session::can_auth() const noexcept { return secure_ || options_.allo
 // Frames one line out of the input buffer and acts on it. Returns false
 // when no complete line is buffered.
 bool server_session::process_line() {
-    if (in_pos_ == in_.size()) {
-        in_.clear();
-        in_pos_ = 0;
-        return false;
-    }
+    if (input_.empty()) return false;
     // RFC 2449 section 4 caps commands at 255 octets; SASL responses are
     // not commands and may be longer (RFC 5034 section 4), up to the limit.
     const std::size_t limit = in_sasl_ ? options_.limits.max_line_length
                                        : std::min(max_command_line, options_.limits.max_line_length);
-    const std::size_t lf = in_.find('\n', in_pos_);
-    if (lf == std::string::npos) {
-        if (in_.size() - in_pos_ > limit) {
+    const std::string_view unread = input_.unread();
+    const std::size_t lf = unread.find('\n');
+    if (lf == std::string_view::npos) {
+        if (unread.size() > limit) {
             // Drop the over-long line as it arrives; answer once at its end.
             discarding_ = true;
-            in_.clear();
-            in_pos_ = 0;
+            input_.clear();
         }
         return false;
     }
-    std::string_view line(in_.data() + in_pos_, lf - in_pos_);
-    in_pos_ = lf + 1;
+    std::string_view line = unread.substr(0, lf);
+    input_.consume(lf + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (discarding_ || line.size() + 2 > limit) {
         discarding_ = false;
@@ -252,8 +235,7 @@ void server_session::handle_authorization(const command& cmd) {
             stls_due_ = true;
             // RFC 2595 section 3.1 / CVE-2011-0411: whatever was pipelined behind
             // STLS arrived in plaintext and must not be executed after TLS.
-            in_.clear();
-            in_pos_ = 0;
+            input_.clear();
             discarding_ = false;
             return;
         case verb::user:
@@ -342,8 +324,7 @@ void server_session::tls_established() {
     MAILACCESS_ASSERT(awaiting_tls_);
     awaiting_tls_ = false;
     secure_ = true;
-    in_.clear();
-    in_pos_ = 0;
+    input_.clear();
     discarding_ = false;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <mailaccess/core/api.hpp>
+#include <mailaccess/core/input_buffer.hpp>
 #include <mailaccess/core/limits.hpp>
 #include <mailaccess/core/secret.hpp>
 #include <mailaccess/pop3/actions.hpp>
@@ -169,10 +170,7 @@ private:
     client_options options_;
     bool pipelining_ = false;
 
-    std::string in_;
-    std::size_t in_pos_ = 0;
-    std::size_t prepared_at_ = 0;
-    std::size_t prepared_n_ = 0;
+    input_buffer input_;
     std::string out_;
     std::size_t out_pos_ = 0;
 

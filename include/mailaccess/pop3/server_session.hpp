@@ -1,6 +1,7 @@
 #pragma once
 
 #include <mailaccess/core/api.hpp>
+#include <mailaccess/core/input_buffer.hpp>
 #include <mailaccess/core/limits.hpp>
 #include <mailaccess/core/secret.hpp>
 #include <mailaccess/pop3/actions.hpp>
@@ -214,10 +215,7 @@ private:
     pop3::state state_ = state::authorization;
     bool secure_ = false;
 
-    std::string in_;
-    std::size_t in_pos_ = 0;
-    std::size_t prepared_at_ = 0;
-    std::size_t prepared_n_ = 0;
+    input_buffer input_;
     bool discarding_ = false;
 
     std::string out_;
