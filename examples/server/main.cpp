@@ -106,17 +106,23 @@ void apply_json(config& cfg, const std::string& path) {
     auto strings = [&](const char* key, std::vector<std::string>& out) {
         if (!j.contains(key)) return;
         out.clear();
-        if (j[key].is_string()) out.push_back(j[key].get<std::string>());
-        else for (const auto& v : j[key]) out.push_back(v.get<std::string>());
+        if (j[key].is_string())
+            out.push_back(j[key].get<std::string>());
+        else
+            for (const auto& v : j[key]) out.push_back(v.get<std::string>());
     };
     try {
         strings("pop3", cfg.pop3);
         strings("pop3s", cfg.pop3s);
-        for (auto [key, field] : {std::pair{"state-dir", &cfg.state_dir}, {"maildir-root", &cfg.maildir_root},
-                                  {"users", &cfg.users}, {"tls-cert", &cfg.tls_cert},
-                                  {"tls-key", &cfg.tls_key}, {"log-level", &cfg.log_level}})
+        for (auto [key, field] : {std::pair{"state-dir", &cfg.state_dir},
+                                  {"maildir-root", &cfg.maildir_root},
+                                  {"users", &cfg.users},
+                                  {"tls-cert", &cfg.tls_cert},
+                                  {"tls-key", &cfg.tls_key},
+                                  {"log-level", &cfg.log_level}})
             if (j.contains(key)) *field = j[key].get<std::string>();
-        if (j.contains("allow-plaintext-auth")) cfg.allow_plaintext_auth = j["allow-plaintext-auth"].get<bool>();
+        if (j.contains("allow-plaintext-auth"))
+            cfg.allow_plaintext_auth = j["allow-plaintext-auth"].get<bool>();
         if (j.contains("quota-bytes")) cfg.quota_bytes = j["quota-bytes"].get<std::uint64_t>();
     } catch (const nlohmann::json::exception& e) {
         die(path + ": " + e.what());
@@ -195,9 +201,12 @@ int hash_password_command(int argc, char** argv) {
     std::string user;
     for (int i = 2; i < argc; ++i) {
         const std::string_view arg = argv[i];
-        if (arg == "--scheme" && i + 1 < argc) scheme = argv[++i];
-        else if (arg == "--user" && i + 1 < argc) user = argv[++i];
-        else die("usage: mailaccess-server hash-password [--scheme NAME] [--user NAME]");
+        if (arg == "--scheme" && i + 1 < argc)
+            scheme = argv[++i];
+        else if (arg == "--user" && i + 1 < argc)
+            user = argv[++i];
+        else
+            die("usage: mailaccess-server hash-password [--scheme NAME] [--user NAME]");
     }
     if (::isatty(0)) std::cerr << "password: " << std::flush;
     std::string line;
@@ -254,7 +263,8 @@ void prepare_defaults(config& cfg, store::store& mail_store, bool& demo_created)
         if (!sink) die("cannot deliver the welcome message: " + sink.error().message());
         const std::string text = welcome_message("demo");
         if (auto ec = (*sink)->write(text); ec) die("cannot deliver the welcome message: " + ec.message());
-        if (auto uid = (*sink)->commit(); !uid) die("cannot deliver the welcome message: " + uid.error().message());
+        if (auto uid = (*sink)->commit(); !uid)
+            die("cannot deliver the welcome message: " + uid.error().message());
     }
     if (cfg.tls_cert.empty() != cfg.tls_key.empty()) die("--tls-cert and --tls-key go together");
     if (cfg.tls_cert.empty()) {
@@ -262,7 +272,8 @@ void prepare_defaults(config& cfg, store::store& mail_store, bool& demo_created)
         cfg.tls_cert = (dir / "cert.pem").string();
         cfg.tls_key = (dir / "key.pem").string();
         if (!fs::exists(cfg.tls_cert) || !fs::exists(cfg.tls_key)) {
-            auto made = net::make_self_signed_certificate("localhost", {"localhost", "127.0.0.1", "::1"}, 825);
+            auto made =
+                net::make_self_signed_certificate("localhost", {"localhost", "127.0.0.1", "::1"}, 825);
             if (!made) die("cannot make a self-signed certificate: " + made.error().message());
             write_private_file(cfg.tls_key, made->private_key_pem.reveal());
             write_private_file(cfg.tls_cert, made->certificate_pem);
@@ -319,20 +330,20 @@ int main(int argc, char** argv) {
         listener.refusal_line = "-ERR [SYS/TEMP] Too many connections, try again later.\r\n";
         listener.connection.log = server_options.log;
         const bool plaintext = cfg.allow_plaintext_auth;
-        auto bound = server.add_listener(listener, [&mail_store, authenticator, plaintext](
-                                                       const net::connection_info& info) {
-            pop3::server_options options;
-            options.tls_active = info.implicit_tls;
-            options.stls_available = true;
-            options.allow_plaintext_auth = plaintext;
-            net::connection_parts<pop3::server_session, engine::pop3_engine> parts;
-            parts.session = std::make_unique<pop3::server_session>(std::move(options));
-            parts.engine = std::make_unique<engine::pop3_engine>(mail_store, *authenticator);
-            return parts;
-        });
+        auto bound = server.add_listener(
+            listener, [&mail_store, authenticator, plaintext](const net::connection_info& info) {
+                pop3::server_options options;
+                options.tls_active = info.implicit_tls;
+                options.stls_available = true;
+                options.allow_plaintext_auth = plaintext;
+                net::connection_parts<pop3::server_session, engine::pop3_engine> parts;
+                parts.session = std::make_unique<pop3::server_session>(std::move(options));
+                parts.engine = std::make_unique<engine::pop3_engine>(mail_store, *authenticator);
+                return parts;
+            });
         if (!bound) die("cannot listen on " + where + ": " + bound.error().message());
-        std::cout << "listening " << (implicit_tls ? "pop3s" : "pop3") << " on " << bound->address().to_string()
-                  << ":" << bound->port() << std::endl;
+        std::cout << "listening " << (implicit_tls ? "pop3s" : "pop3") << " on "
+                  << bound->address().to_string() << ":" << bound->port() << std::endl;
     };
     for (const auto& where : cfg.pop3) add(where, false);
     for (const auto& where : cfg.pop3s) add(where, true);

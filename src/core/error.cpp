@@ -10,11 +10,11 @@ public:
     const char* name() const noexcept override { return "mailaccess.core"; }
     std::string message(int value) const override {
         switch (static_cast<errc>(value)) {
-        case errc::invalid_argument: return "invalid argument";
-        case errc::limit_exceeded: return "size limit exceeded";
-        case errc::bad_base64: return "invalid base64";
-        case errc::need_more: return "more input needed";
-        case errc::io_error: return "I/O error";
+            case errc::invalid_argument: return "invalid argument";
+            case errc::limit_exceeded: return "size limit exceeded";
+            case errc::bad_base64: return "invalid base64";
+            case errc::need_more: return "more input needed";
+            case errc::io_error: return "I/O error";
         }
         return "unknown core error";
     }
@@ -27,8 +27,6 @@ const std::error_category& core_category() noexcept {
     return instance;
 }
 
-std::error_code make_error_code(errc e) noexcept {
-    return {static_cast<int>(e), core_category()};
-}
+std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), core_category()}; }
 
 }  // namespace mailaccess

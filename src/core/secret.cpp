@@ -5,9 +5,7 @@
 
 namespace mailaccess {
 
-void secure_wipe(void* p, std::size_t n) noexcept {
-    OPENSSL_cleanse(p, n);
-}
+void secure_wipe(void* p, std::size_t n) noexcept { OPENSSL_cleanse(p, n); }
 
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
     // The length is not secret (it leaks through timing of everything else

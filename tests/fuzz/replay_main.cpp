@@ -29,14 +29,20 @@ int main(int argc, char** argv) {
             std::vector<std::filesystem::path> files;
             for (const auto& entry : std::filesystem::directory_iterator(arg))
                 if (entry.is_regular_file()) files.push_back(entry.path());
-            for (const auto& f : files) { run_file(f); ++count; }
+            for (const auto& f : files) {
+                run_file(f);
+                ++count;
+            }
         } else {
             run_file(arg);
             ++count;
         }
     }
     // An empty corpus is a mistake in the tree, not a pass.
-    if (count == 0) { std::fprintf(stderr, "no corpus inputs found\n"); return 1; }
+    if (count == 0) {
+        std::fprintf(stderr, "no corpus inputs found\n");
+        return 1;
+    }
     std::printf("replayed %zu inputs\n", count);
     return 0;
 }

@@ -36,18 +36,27 @@ public:
     result(const T& v) : v_(std::in_place_index<0>, v) {}
     result(T&& v) : v_(std::in_place_index<0>, std::move(v)) {}
     template <class U>
-        requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::decay_t<U>, T> &&
-                 !std::is_same_v<std::decay_t<U>, unexpected> &&
-                 !std::is_same_v<std::decay_t<U>, result>)
-    result(U&& v) : v_(std::in_place_index<0>, std::forward<U>(v)) {}
+    requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
+             !std::is_same_v<std::decay_t<U>, unexpected> && !std::is_same_v<std::decay_t<U>, result>)
+        result(U&& v)
+        : v_(std::in_place_index<0>, std::forward<U>(v)) {}
     result(unexpected u) : v_(std::in_place_index<1>, u.error) { MAILACCESS_ASSERT(u.error); }
 
     bool has_value() const noexcept { return v_.index() == 0; }
     explicit operator bool() const noexcept { return has_value(); }
 
-    T& value() & { MAILACCESS_ASSERT(has_value()); return *std::get_if<0>(&v_); }
-    const T& value() const& { MAILACCESS_ASSERT(has_value()); return *std::get_if<0>(&v_); }
-    T&& value() && { MAILACCESS_ASSERT(has_value()); return std::move(*std::get_if<0>(&v_)); }
+    T& value() & {
+        MAILACCESS_ASSERT(has_value());
+        return *std::get_if<0>(&v_);
+    }
+    const T& value() const& {
+        MAILACCESS_ASSERT(has_value());
+        return *std::get_if<0>(&v_);
+    }
+    T&& value() && {
+        MAILACCESS_ASSERT(has_value());
+        return std::move(*std::get_if<0>(&v_));
+    }
 
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }

@@ -14,9 +14,9 @@ struct change_event {
     enum class kind { appended, expunged, flags_changed, mailbox_created, mailbox_deleted, mailbox_renamed };
     kind what = kind::appended;
     std::string user;
-    std::string mailbox;               ///< for renames: the old name
-    std::string new_name;              ///< for renames only
-    std::vector<std::uint32_t> uids;   ///< appended/expunged/flags_changed
+    std::string mailbox;              ///< for renames: the old name
+    std::string new_name;             ///< for renames only
+    std::vector<std::uint32_t> uids;  ///< appended/expunged/flags_changed
 };
 
 /// Called for every change made through the store, from whatever thread

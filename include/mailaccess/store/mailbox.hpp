@@ -30,18 +30,22 @@ struct flag_set {
     std::vector<std::string> keywords;
 
     bool has(system_flag f) const noexcept { return (system & static_cast<std::uint8_t>(f)) != 0; }
-    void set(system_flag f) noexcept { system = static_cast<std::uint8_t>(system | static_cast<std::uint8_t>(f)); }
-    void clear(system_flag f) noexcept { system = static_cast<std::uint8_t>(system & ~static_cast<std::uint8_t>(f)); }
+    void set(system_flag f) noexcept {
+        system = static_cast<std::uint8_t>(system | static_cast<std::uint8_t>(f));
+    }
+    void clear(system_flag f) noexcept {
+        system = static_cast<std::uint8_t>(system & ~static_cast<std::uint8_t>(f));
+    }
     friend bool operator==(const flag_set&, const flag_set&) = default;
 };
 
 /// What a mailbox listing says about one message.
 struct message_info {
-    std::uint32_t uid = 0;            ///< strictly ascending, never reused (RFC 3501 2.3.1.1)
-    std::uint64_t size = 0;           ///< octets as stored (RFC822.SIZE, POP3 LIST)
-    std::int64_t internal_date = 0;   ///< seconds since the Unix epoch, UTC
+    std::uint32_t uid = 0;           ///< strictly ascending, never reused (RFC 3501 2.3.1.1)
+    std::uint64_t size = 0;          ///< octets as stored (RFC822.SIZE, POP3 LIST)
+    std::int64_t internal_date = 0;  ///< seconds since the Unix epoch, UTC
     flag_set flags;
-    std::uint64_t modseq = 1;         ///< CONDSTORE mod-sequence of the last change (RFC 7162)
+    std::uint64_t modseq = 1;  ///< CONDSTORE mod-sequence of the last change (RFC 7162)
     friend bool operator==(const message_info&, const message_info&) = default;
 };
 
@@ -51,8 +55,8 @@ struct mailbox_status {
     std::uint32_t uidnext = 1;         ///< next UID the mailbox will assign
     std::uint64_t highest_modseq = 1;  ///< RFC 7162 HIGHESTMODSEQ
     std::uint32_t messages = 0;
-    std::uint32_t unseen = 0;          ///< messages without \Seen
-    std::uint64_t size = 0;            ///< sum of message sizes (STATUS=SIZE, RFC 8438)
+    std::uint32_t unseen = 0;  ///< messages without \Seen
+    std::uint64_t size = 0;    ///< sum of message sizes (STATUS=SIZE, RFC 8438)
 };
 
 /// How `mailbox::store_flags` combines flags (IMAP STORE FLAGS / +FLAGS / -FLAGS).
@@ -87,8 +91,8 @@ public:
     /// the new state of every message found, in the order of `uids`. Only
     /// messages whose flags actually changed take a fresh modseq (RFC 7162
     /// section 3.1.3) and are announced as `flags_changed`.
-    virtual result<std::vector<message_info>> store_flags(std::span<const std::uint32_t> uids,
-                                                          flag_mode mode, const flag_set& flags) = 0;
+    virtual result<std::vector<message_info>> store_flags(std::span<const std::uint32_t> uids, flag_mode mode,
+                                                          const flag_set& flags) = 0;
 
     /// Removes the given UIDs permanently (POP3 UPDATE, IMAP EXPUNGE).
     /// Returns the UIDs actually removed; absent ones are skipped.
@@ -97,13 +101,12 @@ public:
     /// Starts appending a message with the given flags and internal date
     /// (seconds since epoch; 0 means now). Quota is checked as bytes arrive.
     virtual result<std::unique_ptr<append_sink>> append(const flag_set& flags,
-                                                         std::int64_t internal_date) = 0;
+                                                        std::int64_t internal_date) = 0;
 
     /// Copies messages into `target` (another open mailbox of the same
     /// account); returns the new UIDs in the order of `uids`, for UIDPLUS
     /// COPYUID. Quota is checked before anything is copied.
-    virtual result<std::vector<std::uint32_t>> copy(std::span<const std::uint32_t> uids,
-                                                    mailbox& target) = 0;
+    virtual result<std::vector<std::uint32_t>> copy(std::span<const std::uint32_t> uids, mailbox& target) = 0;
 };
 
 }  // namespace mailaccess::store
