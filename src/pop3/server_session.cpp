@@ -435,7 +435,7 @@ void server_session::complete(request_id id, engine_reply reply) {
             break;
         case pending_kind::none: break;
     }
-    MAILACCESS_ASSERT(!"engine reply does not match the request");
+    MAILACCESS_ASSERT(false && "engine reply does not match the request");
 }
 
 void server_session::on_login(login_reply& reply) {

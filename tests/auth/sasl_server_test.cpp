@@ -76,7 +76,7 @@ TEST_CASE("PLAIN authzid rules", "[auth][sasl][plain]") {
 
 TEST_CASE("PLAIN malformed messages", "[auth][sasl][plain]") {
     const std::string bad =
-        GENERATE("", "user", "\0user"s, "\0user\0"s, "\0\0pw"s, "\0user\0pw\0extra"s, "a\0b"s);
+        GENERATE(""s, "user"s, "\0user"s, "\0user\0"s, "\0\0pw"s, "\0user\0pw\0extra"s, "a\0b"s);
     auto s = make("PLAIN");
     CHECK(s->start(std::string_view(bad)).error() == auth::errc::malformed_response);
 }

@@ -18,9 +18,11 @@ class ReferenceServer:
         self.proc = None
         self.ports = {}
 
-    def start(self, listeners=("pop3", "pop3s")):
+    def start(self, listeners=("pop3", "pop3s"), listener_flags=True):
+        """Starts the server and waits for it to report each listener in `listeners`.
+        With listener_flags=False the listeners come from extra_args (e.g. --config)."""
         args = [self.binary, "--state-dir", self.state_dir, "--log-level", "warning"]
-        for kind in listeners:
+        for kind in listeners if listener_flags else ():
             args += ["--" + kind, "127.0.0.1:0"]
         args += self.extra_args
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

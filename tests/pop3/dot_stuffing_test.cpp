@@ -63,7 +63,9 @@ TEST_CASE("dot_stuffer output at every split point", "[pop3][dot_stuffing]") {
         {"\r\n.\r\n.", "\r\n..\r\n..\r\n.\r\n"},
         {"x\r\r\n", "x\r\n\r\n.\r\n"},
     };
-    for (const auto& [in, expected] : rows) {
+    for (const auto& row : rows) {
+        const auto& in = row.first;
+        const auto& expected = row.second;
         test::for_each_chunking(in, [&](const test::chunking& c) {
             INFO(c.description << " of \"" << in << "\"");
             CHECK(encode(c.chunks) == expected);
@@ -79,7 +81,9 @@ TEST_CASE("TOP: header, blank line and the first n body lines", "[pop3][dot_stuf
         {2, "Subject: x\r\nFrom: y\r\n\r\n..one\r\ntwo\r\n.\r\n"},
         {10, "Subject: x\r\nFrom: y\r\n\r\n..one\r\ntwo\r\nthree\r\n.\r\n"},
     };
-    for (const auto& [n, expected] : rows) {
+    for (const auto& row : rows) {
+        const auto& n = row.first;
+        const auto& expected = row.second;
         test::for_each_chunking(msg, [&](const test::chunking& c) {
             INFO(c.description << " TOP " << n);
             CHECK(encode(c.chunks, n) == expected);
@@ -104,8 +108,10 @@ TEST_CASE("dot_unstuffer at every split point", "[pop3][dot_stuffing]") {
         {".x\r\n.\r\n", "x\r\n", ""},
         {".\rz\r\n.\r\n", "\rz\r\n", ""},
     };
-    for (const auto& [in, body, rest] : rows) {
-        const decoded expected{body, rest, true, {}};
+    for (const auto& row : rows) {
+        // Named copies, not structured bindings: clang-14 cannot capture those.
+        const std::string& in = std::get<0>(row);
+        const decoded expected{std::get<1>(row), std::get<2>(row), true, {}};
         test::for_each_chunking(in, [&](const test::chunking& c) {
             INFO(c.description << " of \"" << in << "\"");
             CHECK(decode(c.chunks) == expected);

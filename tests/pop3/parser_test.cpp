@@ -98,7 +98,9 @@ TEST_CASE("parse_command rejects bad input", "[pop3][parser]") {
         {"\x01STAT", errc::bad_syntax},
         {"USER " + std::string(300, 'a'), errc::line_too_long},
     };
-    for (const auto& [line, ec] : rows) {
+    for (const auto& row : rows) {
+        const auto& line = row.first;
+        const auto& ec = row.second;
         INFO(line);
         auto cmd = pop3::parse_command(line);
         REQUIRE_FALSE(cmd);
@@ -125,7 +127,9 @@ TEST_CASE("parse_status_line with response codes", "[pop3][parser]") {
         {"+ VXNlcm5hbWU6", {status::continuation, "", "VXNlcm5hbWU6"}},
         {"+OK hello\r", {status::ok, "", "hello"}},
     };
-    for (const auto& [line, expected] : rows) {
+    for (const auto& row : rows) {
+        const auto& line = row.first;
+        const auto& expected = row.second;
         INFO(line);
         auto parsed = pop3::parse_status_line(line);
         REQUIRE(parsed);
