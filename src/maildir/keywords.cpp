@@ -106,6 +106,15 @@ keyword_table parse_keywords(std::string_view text) {
         }
         const std::string_view name = line.substr(sp + 1);
         if (!digits || index >= max_keywords || name.empty()) continue;
+        // A keyword is an IMAP atom: a name with a space or a control byte
+        // cannot have come from us and would not survive a rewrite of the file
+        // (found by maildir_keywords_fuzz), so such a line is skipped.
+        bool atom = true;
+        for (char c : name) {
+            const auto u = static_cast<unsigned char>(c);
+            if (u <= 0x20 || u == 0x7f) atom = false;
+        }
+        if (!atom) continue;
         t.names[index] = std::string(name);
     }
     return t;
