@@ -2,6 +2,8 @@
 # The two newcomer commands (README), and what CI runs:
 #   ./dev.sh serve   install packages, build, start the reference server on its embedded default
 #   ./dev.sh test    install packages, build with -Werror, run the whole test suite (ctest)
+#   ./dev.sh fuzz [SECONDS]   clang-14 build with ASan+UBSan: every unit test, then every
+#                    libFuzzer target for SECONDS each (default 60) from its committed corpus
 # Run as root on Debian 12 (packages come from apt); as a normal user it skips
 # the install step and expects the packages to be there.
 set -eu
@@ -41,8 +43,30 @@ test)
     cmake --build build/ci -j "$JOBS"
     ctest --test-dir build/ci --output-on-failure -j "$JOBS" --timeout 600
     ;;
+fuzz)
+    seconds=${2:-60}
+    install_packages $PACKAGES $TEST_PACKAGES
+    cmake --preset fuzz >/dev/null
+    cmake --build build/fuzz -j "$JOBS"
+    ctest --test-dir build/fuzz --output-on-failure -j "$JOBS" --timeout 600
+    work=$(mktemp -d)
+    for source in tests/fuzz/*_fuzz.cpp; do
+        target=$(basename "$source" .cpp)
+        mkdir -p "$work/$target"
+        cp tests/fuzz/corpus/"$target"/* "$work/$target"/
+        echo "fuzzing $target for ${seconds}s"
+        build/fuzz/tests/fuzz/"$target" "$work/$target" -max_total_time="$seconds" -rss_limit_mb=2048 \
+            -artifact_prefix="$work/$target-" 2>"$work/$target.log" || {
+            tail -40 "$work/$target.log"
+            echo "$target found a failure; the input is in $work (add it to tests/fuzz/corpus/$target/)" >&2
+            exit 1
+        }
+    done
+    rm -rf "$work"
+    echo "all fuzz targets ran clean for ${seconds}s each"
+    ;;
 *)
-    echo "usage: $0 serve [server flags] | test" >&2
+    echo "usage: $0 serve [server flags] | test | fuzz [seconds]" >&2
     exit 2
     ;;
 esac
