@@ -15,6 +15,8 @@ public:
             case errc::bad_base64: return "invalid base64";
             case errc::need_more: return "more input needed";
             case errc::io_error: return "I/O error";
+            case errc::bad_utf8: return "invalid UTF-8";
+            case errc::bad_mutf7: return "invalid modified UTF-7";
         }
         return "unknown core error";
     }

@@ -16,6 +16,8 @@ enum class errc {
     bad_base64,            ///< input is not valid base64 (RFC 4648 section 4)
     need_more,             ///< not an error: a parser needs more input (see STYLE.md 2)
     io_error,              ///< an operating-system call failed; see the message
+    bad_utf8,              ///< input is not well-formed UTF-8 (RFC 3629 section 4)
+    bad_mutf7,             ///< input is not valid modified UTF-7 (RFC 3501 section 5.1.3)
 };
 
 /// The category named "mailaccess.core". Thread safety: safe to call concurrently.

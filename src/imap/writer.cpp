@@ -1,0 +1,120 @@
+#include <mailaccess/imap/writer.hpp>
+
+#include <mailaccess/core/assert.hpp>
+#include <mailaccess/core/mutf7.hpp>
+
+#include <string>
+
+namespace mailaccess::imap {
+namespace {
+
+bool is_astring_atom(std::string_view v) noexcept {
+    if (v.empty()) return false;
+    for (char c : v) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f) return false;
+        if (c == '(' || c == ')' || c == '{' || c == '%' || c == '*' || c == '"' || c == '\\') return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+writer& writer::raw(std::string_view text) {
+    MAILACCESS_ASSERT(text.find_first_of("\r\n") == std::string_view::npos);
+    out_ += text;
+    return *this;
+}
+
+writer& writer::raw(char c) {
+    MAILACCESS_ASSERT(c != '\r' && c != '\n');
+    out_ += c;
+    return *this;
+}
+
+writer& writer::crlf() {
+    out_ += "\r\n";
+    return *this;
+}
+
+writer& writer::number(std::uint64_t n) {
+    out_ += std::to_string(n);
+    return *this;
+}
+
+bool writer::can_quote(std::string_view value) const noexcept {
+    bool eight_bit = false;
+    for (char c : value) {
+        if (c == '\0' || c == '\r' || c == '\n') return false;
+        if (static_cast<unsigned char>(c) >= 0x80) eight_bit = true;
+    }
+    return !eight_bit || (options_.utf8_accept && is_valid_utf8(value));
+}
+
+writer& writer::astring(std::string_view value) {
+    if (is_astring_atom(value)) return raw(value);
+    return string(value);
+}
+
+writer& writer::string(std::string_view value) {
+    if (value.find('\0') != std::string_view::npos) return literal(value, true);
+    if (value.size() <= options_.max_quoted_length && can_quote(value)) return quoted(value);
+    return literal(value, false);
+}
+
+writer& writer::nstring(const std::optional<std::string>& value) {
+    if (!value) return raw("NIL");
+    return string(*value);
+}
+
+writer& writer::quoted(std::string_view value) {
+    MAILACCESS_ASSERT(can_quote(value));
+    out_ += '"';
+    for (char c : value) {
+        if (c == '"' || c == '\\') out_ += '\\';
+        out_ += c;
+    }
+    out_ += '"';
+    return *this;
+}
+
+writer& writer::literal8(std::string_view value) { return literal(value, true); }
+
+writer& writer::literal(std::string_view value, bool binary) {
+    // RFC 7888 section 4: LITERAL- allows {N+} only up to 4096 octets.
+    const bool non_sync = options_.literals == literal_support::literal_plus ||
+                          (options_.literals == literal_support::literal_minus && value.size() <= 4096);
+    if (binary) out_ += '~';
+    out_ += '{';
+    out_ += std::to_string(value.size());
+    if (non_sync) out_ += '+';
+    out_ += "}\r\n";
+    literals_.push_back(
+        {out_.size(), value.size(), non_sync ? literal_mode::non_sync : literal_mode::sync, binary});
+    out_ += value;
+    return *this;
+}
+
+std::vector<fragment> writer::fragments() const {
+    std::vector<fragment> pieces;
+    const std::string_view all = out_;
+    std::size_t line_start = 0;
+    for (const auto& lit : literals_) {
+        pieces.push_back(
+            {fragment::kind::line, all.substr(line_start, lit.offset - line_start), literal_mode::sync});
+        pieces.push_back({fragment::kind::literal, all.substr(lit.offset, lit.size), lit.mode});
+        line_start = lit.offset + lit.size;
+    }
+    if (line_start < all.size() || pieces.empty())
+        pieces.push_back({fragment::kind::line, all.substr(line_start), literal_mode::sync});
+    return pieces;
+}
+
+std::string writer::release() {
+    std::string out = std::move(out_);
+    out_.clear();
+    literals_.clear();
+    return out;
+}
+
+}  // namespace mailaccess::imap

@@ -1,0 +1,106 @@
+// Feeds arbitrary bytes to imap::framer in either role. The first byte picks
+// the role, small limits, the split point and how literal announcements are
+// answered. Invariants: no crash or failed assertion; message() within
+// max_buffered_size and every literal offset inside it; literal_data chunks
+// non-empty, within max_chunk_size and summing to the announced size between
+// literal_begin and literal_end; nothing but fatal after fatal; every byte
+// received is either consumed or still buffered.
+#include <mailaccess/imap/framer.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+using namespace mailaccess;
+using imap::framer;
+
+namespace {
+void check(bool ok) {
+    if (!ok) std::abort();
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return 0;
+    const std::uint8_t control = data[0];
+    const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
+    const std::size_t split = input.empty() ? 0 : (control * 31u) % (input.size() + 1);
+
+    imap::framer_options o;
+    if (control & 2) {
+        o.limits.max_line_length = 64;
+        o.limits.max_literal_size = 100;
+        o.limits.max_message_size = 100;
+        o.limits.max_depth = 4;
+        o.streaming_threshold = 16;
+        o.max_chunk_size = 5;
+        o.max_buffered_size = 256;
+        o.max_literals = 3;
+        o.max_skip = 300;
+    }
+    const auto role = (control & 1) ? imap::framer_role::client : imap::framer_role::server;
+    framer f(role, o);
+
+    const std::string_view chunks[2] = {input.substr(0, split), input.substr(split)};
+    std::size_t next = 0;
+    std::uint64_t fed = 0;
+    bool streaming = false;
+    std::uint64_t stream_left = 0;
+    std::size_t line_mode_toggle = 0;
+    for (int steps = 0; steps < 10000000; ++steps) {
+        auto ev = f.next();
+        check(f.bytes_consumed() + f.buffered() == fed);
+        if (std::holds_alternative<framer::need_more>(ev)) {
+            if (next == 2) break;
+            if (control & 8) {
+                auto buf = f.prepare(chunks[next].size());
+                std::copy(chunks[next].begin(), chunks[next].end(), buf.begin());
+                f.commit(chunks[next].size());
+            } else {
+                f.feed(chunks[next]);
+            }
+            fed += chunks[next++].size();
+        } else if (std::holds_alternative<framer::message_ready>(ev)) {
+            check(!streaming);
+            const std::string_view m = f.message();
+            check(m.size() <= o.max_buffered_size);
+            check(!m.empty() && m.back() == '\n');
+            check(f.literals().size() <= o.max_literals);
+            for (const auto& l : f.literals()) {
+                check(l.offset > 0 && l.offset <= m.size() && m[l.offset - 1] == '\n');
+                check(l.streamed ? l.size > o.streaming_threshold : l.offset + l.size <= m.size());
+            }
+            // Exercise line mode the way an AUTHENTICATE exchange would.
+            if ((control & 4) && ++line_mode_toggle % 3 == 0) f.set_line_mode(!f.is_line_mode());
+            f.consume_message();
+        } else if (auto* a = std::get_if<framer::literal_announced>(&ev)) {
+            check(role == imap::framer_role::server && !streaming);
+            check(a->size <= o.limits.max_literal_size);
+            if ((a->size + control) % 4 == 0)
+                f.reject_literal();
+            else
+                f.accept_literal();
+        } else if (auto* b = std::get_if<framer::literal_begin>(&ev)) {
+            check(!streaming && b->size > o.streaming_threshold);
+            check(b->index < f.literals().size());
+            streaming = true;
+            stream_left = b->size;
+        } else if (auto* d = std::get_if<framer::literal_data>(&ev)) {
+            check(streaming && !d->bytes.empty() && d->bytes.size() <= o.max_chunk_size);
+            check(d->bytes.size() <= stream_left);
+            stream_left -= d->bytes.size();
+        } else if (std::holds_alternative<framer::literal_end>(ev)) {
+            check(streaming && stream_left == 0);
+            streaming = false;
+        } else if (std::holds_alternative<framer::message_rejected>(ev)) {
+            check(!streaming);  // a literal is streamed whole or not at all
+        } else if (std::holds_alternative<framer::fatal>(ev)) {
+            check(!streaming && f.is_failed());
+            f.feed("a1 NOOP\r\n");
+            check(std::holds_alternative<framer::fatal>(f.next()));
+            break;
+        }
+    }
+    return 0;
+}
