@@ -1,11 +1,12 @@
 // maildir_store throughput: durable sequential APPENDs (fsync on, then off),
-// concurrent APPENDs from several threads into one INBOX, and list() on a
-// large folder the first time (no UID list yet) and warm.
+// concurrent APPENDs from several threads into one INBOX, list() on a
+// large folder the first time (no UID list yet) and warm, and open() of
+// every message of that folder (what a POP3 session's RETR/TOP loop does).
 //
 // Messages are synthesized: RFC 5322 headers plus text bodies of 4-60 KiB
 // (log-uniform, as typical mail is), from a fixed seed, so runs compare.
 // Usage: maildir_append_bench [--messages N] [--threads N] [--list-messages N]
-//        [--runs N] [--list-runs N] [--dir PATH]
+//        [--runs N] [--list-runs N] [--open-limit N] [--dir PATH]
 #include "bench.hpp"
 
 #include <mailaccess/maildir/maildir_store.hpp>
@@ -39,7 +40,8 @@ struct options {
     std::size_t list_messages = 10000;  // folder size for list()
     int runs = 3;
     int list_runs = 5;
-    fs::path dir;  // default: a fresh directory under $TMPDIR or /tmp
+    std::size_t open_limit = 0;  // open() at most this many messages per run; 0 = all
+    fs::path dir;                // default: a fresh directory under $TMPDIR or /tmp
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -54,7 +56,7 @@ options parse_args(int argc, char** argv) {
         if (a == "--help") {
             std::printf(
                 "usage: %s [--messages N] [--threads N] [--list-messages N] [--runs N] "
-                "[--list-runs N] [--dir PATH]\n",
+                "[--list-runs N] [--open-limit N] [--dir PATH]\n",
                 argv[0]);
             std::exit(0);
         }
@@ -77,6 +79,8 @@ options parse_args(int argc, char** argv) {
             o.runs = static_cast<int>(number());
         else if (a == "--list-runs")
             o.list_runs = static_cast<int>(number());
+        else if (a == "--open-limit")
+            o.open_limit = number();
         else if (a == "--dir")
             o.dir = v;
         else
@@ -267,6 +271,29 @@ void bench_list(const options& opt, const fs::path& root, const std::vector<std:
         opt.list_runs, [](int) {}, [&](int) { check(); });
     c["uidlist"] = "present";
     report("maildir_list_warm", "ms", warm.median() * 1000, warm.runs(), c);
+
+    // open() of every message in UID order through one handle, reading the
+    // first bytes as TOP would; the folder is unchanged between opens.
+    auto l = box->list();
+    if (!l) die("list: " + l.error().message());
+    std::vector<std::uint32_t> uids;
+    for (const auto& m : *l) uids.push_back(m.uid);
+    if (opt.open_limit != 0 && uids.size() > opt.open_limit) uids.resize(opt.open_limit);
+    auto opens = time_runs(
+        opt.list_runs, [](int) {},
+        [&](int) {
+            char buf[512];
+            for (std::uint32_t uid : uids) {
+                auto src = box->open(uid);
+                if (!src) die("open: " + src.error().message());
+                auto n = (*src)->read(0, std::span<char>(buf, sizeof buf));
+                if (!n || *n == 0) die("read after open failed");
+            }
+        });
+    c["uidlist"] = "present";
+    c["opens_per_run"] = uids.size();
+    report("maildir_open_each", "opens/s", static_cast<double>(uids.size()) / opens.median(), opens.runs(),
+           c);
 }
 
 }  // namespace

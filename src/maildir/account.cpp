@@ -184,29 +184,33 @@ std::error_code maildir_account::rename_inbox(const std::string& to, const fs::p
     if (auto ec = create_mailbox(to, store::special_use::none)) return ec;
     folder inbox(state_, maildir_);
     folder target(state_, tdir);
-    folder_snapshot snap;
+    sync_changes changes;
     {
         auto lock = inbox.lock();
         if (!lock) return lock.error();
         auto s = inbox.sync(true);
         if (!s) return s.error();
-        snap = std::move(*s);
+        changes = std::move(*s);
+        folder_index& ix = inbox.index();
         // Keyword letters are per folder: the new folder takes INBOX's table
         // with its files. (The only place two folder locks nest, in this order.)
         auto tlock = target.lock();
         if (!tlock) return tlock.error();
-        if (auto ec = target.adopt_keywords(snap.keywords)) return ec;
-        for (const auto& f : snap.files) {
-            if (::rename(inbox.file_path(f).c_str(), (tdir / "cur" / f.filename).c_str()) != 0)
+        if (auto ec = target.adopt_keywords(ix.keywords)) return ec;
+        for (const auto& f : ix.files) {
+            if (::rename(inbox.file_path(f).c_str(), (tdir / "cur" / f.filename).c_str()) != 0) {
+                inbox.invalidate();
                 return errno_code(errno);
-            snap.vanished.push_back(f.uid);
+            }
+            changes.vanished.push_back(f.uid);
         }
-        snap.list.entries.clear();
+        ix.files.clear();
+        ix.by_base.clear();
         if (auto ec = fsync_dir(tdir / "cur", state_->options.fsync)) return ec;
         if (auto ec = fsync_dir(maildir_ / "cur", state_->options.fsync)) return ec;
-        if (auto ec = inbox.persist(snap.list)) return ec;
+        if (auto ec = inbox.persist()) return ec;
     }
-    publish(*state_, user_, "INBOX", snap);
+    publish(*state_, user_, "INBOX", changes);
     auto tlock = target.lock();
     if (!tlock) return tlock.error();
     auto ts = target.sync(true);

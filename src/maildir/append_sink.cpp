@@ -7,7 +7,6 @@
 #include <mailaccess/store/error.hpp>
 
 #include <cerrno>
-#include <optional>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,11 +55,6 @@ result<std::uint32_t> maildir_append_sink::commit() {
         return unexpected(ec);
     };
     if (state_->options.fsync && ::fsync(fd_.get()) != 0) return fail(errno_code(errno));
-    if (date_ != 0) {
-        const struct timespec times[2] = {{static_cast<time_t>(date_), 0}, {static_cast<time_t>(date_), 0}};
-        ::futimens(fd_.get(), times);
-    }
-    fd_.reset();
     // Other sessions may have used the room measured at append(); re-check
     // (still best effort across processes: Maildir++ quota has no lock).
     if (state_->options.quota_bytes != 0 || state_->options.quota_messages != 0) {
@@ -71,32 +65,37 @@ result<std::uint32_t> maildir_append_sink::commit() {
     auto lock = f.lock();
     if (!lock) return fail(lock.error());
     // Keyword letters are per folder, so they are only known under its lock;
-    // giving out a new one needs to know which letters files still carry.
-    std::optional<folder_snapshot> before;
+    // giving out a new one needs to know which letters files still carry,
+    // hence a full sync. Otherwise the UID list being current is enough.
+    auto before = f.sync(true, !flags_.keywords.empty());
+    if (!before) return fail(before.error());
     std::string letters;
     if (!flags_.keywords.empty()) {
-        auto s = f.sync(true);
-        if (!s) return fail(s.error());
-        before = std::move(*s);
-        auto l = f.letters_for_keywords(flags_.keywords, *before);
+        auto l = f.letters_for_keywords(flags_.keywords);
         if (!l) return fail(l.error());
         letters = std::move(*l);
     }
-    const std::string filename = filename_with_flags(base, flags_.system, letters);
+    std::string filename = filename_with_flags(base, flags_.system, letters);
     // Renamed under the folder lock so no other sync numbers it first.
     if (::rename(tmp_path_.c_str(), (target_.dir / "cur" / filename).c_str()) != 0)
         return fail(errno == ENOENT ? make_error_code(errc::no_such_mailbox) : errno_code(errno));
     tmp_path_.clear();
+    // The internal date is set only now: in tmp/ an old mtime would make the
+    // file look like a stale leftover to a concurrent tmp/ scan.
+    if (date_ != 0) {
+        const struct timespec times[2] = {{static_cast<time_t>(date_), 0}, {static_cast<time_t>(date_), 0}};
+        ::futimens(fd_.get(), times);
+    }
+    fd_.reset();
+    // From here on a failure leaves the file in cur/; the next sync numbers it.
     if (auto ec = fsync_dir(target_.dir / "cur", state_->options.fsync)) return unexpected(ec);
-    auto snap = f.sync(true);
-    if (!snap) return unexpected(snap.error());
-    std::uint32_t uid = 0;
-    for (const auto& file : snap->files)
-        if (basename_of(file.filename) == base) uid = file.uid;
+    auto uids = f.add_files({{std::move(filename), size_}});
+    if (!uids) return unexpected(uids.error());
+    const std::uint32_t uid = uids->front();
+    note_quota_change(*state_, target_.maildir, target_.dir / "cur", static_cast<std::int64_t>(size_), 1);
     lock = unexpected(errc::io_error);  // release before publishing
-    if (before) publish(*state_, target_.user, target_.mailbox, *before);
-    publish(*state_, target_.user, target_.mailbox, *snap);
-    if (uid == 0) return unexpected(errc::no_such_message);  // expunged by someone already
+    publish(*state_, target_.user, target_.mailbox, *before);
+    publish(*state_, target_.user, target_.mailbox, sync_changes{{uid}, {}});
     return uid;
 }
 

@@ -2,7 +2,8 @@
 
 // Internal to the maildir module: APPEND into a folder, the Maildir way:
 // write into tmp/, fsync, rename into cur/ under the folder lock, fsync the
-// directory, then sync so the message has a UID before commit returns.
+// directory, then append the UID line to the UID list and fsync it, so the
+// message has a durable UID before commit returns.
 
 #include "maildir_state.hpp"
 #include "posix_io.hpp"

@@ -4,10 +4,17 @@
 // its UID list and keyword table) and how it is reconciled with what is on
 // disk. Everything that reads or changes a folder goes through here, under
 // the folder's lock.
+//
+// Like Dovecot, the process keeps an index per folder and only looks at the
+// disk again where a stamp says something changed: a sync of an unchanged
+// folder is a few stat() calls, and appends add lines to the UID list
+// instead of rewriting it. Other processes (ours, MDAs, MUAs renaming files)
+// are noticed through the stamps; a file missing when opened forces a rescan.
 
 #include "file_lock.hpp"
 #include "keywords.hpp"
 #include "maildir_state.hpp"
+#include "posix_io.hpp"
 #include "uidlist.hpp"
 
 #include <mailaccess/core/result.hpp>
@@ -16,8 +23,10 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <system_error>
+#include <unordered_map>
 #include <vector>
 
 namespace mailaccess::maildir::detail {
@@ -29,32 +38,65 @@ inline constexpr std::chrono::seconds stale_tmp_age{36 * 3600};
 /// How often one process looks for them in a folder (Dovecot: 8 hours).
 inline constexpr std::chrono::seconds tmp_scan_interval{8 * 3600};
 
-/// One message file as found by a sync.
+/// One message file as the index knows it.
 struct folder_file {
     std::uint32_t uid = 0;
     std::uint64_t modseq = 1;
-    std::string filename;  // in cur/ or new/
+    std::string filename;  // in cur/ or new/; empty until a scan finds it
     bool in_new = false;
+    // Cached from one stat (a flag rename keeps the inode, so they stay valid).
+    bool stat_known = false;
+    std::int64_t mtime = 0;
+    std::uint64_t stat_size = 0;
+    std::uint64_t seen = 0;  // scan generation that last found the file
 };
 
-/// A folder as of one sync: the (persisted) UID list, the files it names,
-/// the keyword table, and what changed since the previous sync.
-struct folder_snapshot {
-    uidlist list;
+/// A folder as this process last saw it: the UID list, the files it names,
+/// the keyword table, and the stamps that tell whether the disk changed
+/// since. One per folder directory per process (`maildir_state::index_for`),
+/// shared by every handle on the folder and guarded by the folder lock.
+struct folder_index {
+    bool valid = false;  // false: reload everything at the next sync
+    std::uint32_t uidvalidity = 0;
+    std::uint32_t next_uid = 1;
+    std::uint64_t highest_modseq = 1;
     keyword_table keywords;
-    std::vector<folder_file> files;       // ascending by uid
-    std::vector<std::uint32_t> assigned;  // UIDs given out by this sync
-    std::vector<std::uint32_t> vanished;  // UIDs whose files are gone
+    std::vector<folder_file> files;                          // ascending by uid
+    std::unordered_map<std::string, std::uint32_t> by_base;  // basename -> uid
+
+    // The uidlist file, held open so its inode cannot be reused by another
+    // file while we compare stamps; `uidlist_clean` is the offset after its
+    // last complete line (lines are only ever appended after it).
+    fd_guard uidlist_fd;
+    file_stamp uidlist_stamp;
+    std::uint64_t uidlist_clean = 0;
+    file_stamp keywords_file;
+    file_stamp cur_dir, new_dir;     // at the last scan, taken before reading them
+    std::int64_t scanned_at_ns = 0;  // wall clock before the last scan
+    std::uint64_t scan_gen = 0;
 
     folder_file* find(std::uint32_t uid);
     /// Every keyword letter some file carries (letters that are not free).
     std::string letters_in_use() const;
+    uidlist to_uidlist() const;
+};
+
+/// What one sync found that others should hear about.
+struct sync_changes {
+    std::vector<std::uint32_t> assigned;  // UIDs given out by this sync
+    std::vector<std::uint32_t> vanished;  // UIDs whose files are gone
+};
+
+/// A file this process just put into cur/ (see `folder::add_files`).
+struct added_file {
+    std::string filename;
+    std::uint64_t size = 0;
 };
 
 /// A folder directory. Methods other than `lock()` require the lock it returns.
 class folder {
 public:
-    folder(state_ptr st, std::filesystem::path dir) : state_(std::move(st)), dir_(std::move(dir)) {}
+    folder(state_ptr st, std::filesystem::path dir);
 
     const std::filesystem::path& dir() const noexcept { return dir_; }
     std::filesystem::path file_path(const folder_file& f) const;
@@ -63,21 +105,39 @@ public:
     /// `store::errc::no_such_mailbox` if the folder is gone.
     result<file_lock> lock() const;
 
-    /// Reads the UID list (importing dovecot-uidlist the first time) and
-    /// the keyword table, reconciles them with cur/ and new/, assigns UIDs
-    /// to new files (moving them to cur/ if `read_write`), persists the list
-    /// if anything changed, and now and then removes stale tmp/ files.
-    result<folder_snapshot> sync(bool read_write) const;
+    /// Brings `index()` up to date with the disk: re-reads the UID list
+    /// (importing dovecot-uidlist the first time) and the keyword table if
+    /// their stamps changed, and reads cur/ and new/ again only if their
+    /// stamps changed or were racy at the last scan (Dovecot's rule), stat-ing
+    /// no file. New files get UIDs (and move to cur/ if `read_write`); the
+    /// UID list is persisted if anything changed; now and then stale tmp/
+    /// files are removed. With `scan == false` the directories are not read
+    /// unless the UID list changed under us (enough to give out UIDs).
+    /// On error the index is invalidated.
+    result<sync_changes> sync(bool read_write, bool scan = true) const;
 
-    /// Durably replaces the UID list.
-    std::error_code persist(const uidlist& list) const;
+    /// The index; valid to use (and change) while holding the lock.
+    folder_index& index() const noexcept { return *index_; }
+
+    /// Forces the next sync to re-read the directories (a file was missing).
+    void rescan() const;
+    /// Forces the next sync to reload everything (after a failed change).
+    void invalidate() const;
+
+    /// Durably rewrites the UID list from the index.
+    std::error_code persist() const;
+
+    /// Gives UIDs to `files`, already renamed into cur/ (and that directory
+    /// fsync'd), and durably appends them to the UID list. Precondition: a
+    /// sync (at least with `scan == false`) under the same lock. UIDs are
+    /// returned in `files` order.
+    result<std::vector<std::uint32_t>> add_files(const std::vector<added_file>& files) const;
 
     /// The letters for keywords `names`, giving out new letters as
     /// `keyword_table::letters_for` does; a changed table is durably written
-    /// to dovecot-keywords (and `snap.keywords` updated) before this returns,
-    /// so no file ever carries a letter without a name.
-    result<std::string> letters_for_keywords(const std::vector<std::string>& names,
-                                             folder_snapshot& snap) const;
+    /// to dovecot-keywords (and the index updated) before this returns, so
+    /// no file ever carries a letter without a name.
+    result<std::string> letters_for_keywords(const std::vector<std::string>& names) const;
 
     /// Durably makes `table` this folder's keyword table (for a new folder
     /// taking over another's files with their letters, as RENAME INBOX does).
@@ -86,14 +146,22 @@ public:
     /// A file's flags: system flags from its name, keywords through `keywords`.
     static store::flag_set flags_of(const folder_file& f, const keyword_table& keywords);
 
-    /// The listing entry for `f` (size from S= or stat, date from mtime).
-    store::message_info info(const folder_file& f, const keyword_table& keywords) const;
+    /// The file's size: S= from its name, else stat (cached in `f`).
+    std::uint64_t size_of(folder_file& f) const;
+
+    /// The listing entry for `f` (size as `size_of`, date from mtime).
+    store::message_info info(folder_file& f) const;
 
 private:
     void remove_stale_tmp() const;
+    result<sync_changes> sync_impl(bool read_write, bool scan) const;
+    std::error_code load_uidlist(bool& force_scan, bool& rewrite) const;
+    std::error_code write_lines(const std::vector<const folder_file*>& added) const;
+    void stat_file(folder_file& f) const;
 
     state_ptr state_;
     std::filesystem::path dir_;
+    std::shared_ptr<folder_index> index_;
 };
 
 /// Creates cur/, new/ and tmp/ in `dir` (existing ones are fine).
@@ -101,6 +169,6 @@ std::error_code make_folder_dirs(const std::filesystem::path& dir);
 
 /// Announces what a sync found (expunged, then appended) to `user`'s listeners.
 void publish(maildir_state& st, const std::string& user, const std::string& mailbox,
-             const folder_snapshot& snap);
+             const sync_changes& changes);
 
 }  // namespace mailaccess::maildir::detail

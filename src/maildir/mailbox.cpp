@@ -72,46 +72,83 @@ maildir_mailbox::maildir_mailbox(state_ptr st, std::string user, std::string nam
       read_only_(mode == store::open_mode::read_only) {}
 
 result<store::mailbox_status> maildir_mailbox::status() {
-    auto snap = synced();
-    if (!snap) return unexpected(snap.error());
     store::mailbox_status s;
-    s.uidvalidity = snap->list.uidvalidity;
-    s.uidnext = snap->list.next_uid;
-    s.highest_modseq = snap->list.highest_modseq;
-    s.messages = static_cast<std::uint32_t>(snap->files.size());
-    for (const auto& f : snap->files) {
-        if (!flags_from_filename(f.filename).has(store::system_flag::seen)) ++s.unseen;
-        s.size += folder_.info(f, snap->keywords).size;
+    sync_changes changes;
+    {
+        auto lock = folder_.lock();
+        if (!lock) return unexpected(lock.error());
+        auto c = folder_.sync(!read_only_);
+        if (!c) return unexpected(c.error());
+        changes = std::move(*c);
+        folder_index& ix = folder_.index();
+        s.uidvalidity = ix.uidvalidity;
+        s.uidnext = ix.next_uid;
+        s.highest_modseq = ix.highest_modseq;
+        s.messages = static_cast<std::uint32_t>(ix.files.size());
+        for (auto& f : ix.files) {
+            if (!flags_from_filename(f.filename).has(store::system_flag::seen)) ++s.unseen;
+            s.size += folder_.size_of(f);
+        }
     }
+    publish(*state_, user_, name_, changes);
     return s;
 }
 
 result<std::vector<message_info>> maildir_mailbox::list() {
-    auto snap = synced();
-    if (!snap) return unexpected(snap.error());
     std::vector<message_info> out;
-    out.reserve(snap->files.size());
-    for (const auto& f : snap->files) out.push_back(folder_.info(f, snap->keywords));
+    sync_changes changes;
+    {
+        auto lock = folder_.lock();
+        if (!lock) return unexpected(lock.error());
+        auto c = folder_.sync(!read_only_);
+        if (!c) return unexpected(c.error());
+        changes = std::move(*c);
+        folder_index& ix = folder_.index();
+        out.reserve(ix.files.size());
+        for (auto& f : ix.files) out.push_back(folder_.info(f));
+    }
+    publish(*state_, user_, name_, changes);
     return out;
 }
 
 result<std::unique_ptr<store::message_source>> maildir_mailbox::open(std::uint32_t uid) {
-    folder_snapshot snap;
+    sync_changes changes;
     fd_guard fd;
+    std::error_code failed;
     {
         auto lock = folder_.lock();
         if (!lock) return unexpected(lock.error());
-        auto s = folder_.sync(!read_only_);
-        if (!s) return unexpected(s.error());
-        snap = std::move(*s);
-        const folder_file* f = snap.find(uid);
-        if (f == nullptr) return unexpected(errc::no_such_message);
-        // Opened under the lock: no flag rename can move it in between.
-        fd = fd_guard(::open(folder_.file_path(*f).c_str(), O_RDONLY | O_CLOEXEC));
-        if (fd.get() < 0)
-            return unexpected(errno == ENOENT ? make_error_code(errc::no_such_message) : errno_code(errno));
+        // Twice at most: a file renamed or removed by another process since
+        // our index last looked is found again by a rescan.
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            auto c = folder_.sync(!read_only_);
+            if (!c) {
+                failed = c.error();
+                break;
+            }
+            changes.vanished.insert(changes.vanished.end(), c->vanished.begin(), c->vanished.end());
+            changes.assigned.insert(changes.assigned.end(), c->assigned.begin(), c->assigned.end());
+            const folder_file* f = folder_.index().find(uid);
+            if (f == nullptr) {
+                failed = errc::no_such_message;
+                break;
+            }
+            // Opened under the lock: no flag rename of ours can move it in between.
+            fd = fd_guard(::open(folder_.file_path(*f).c_str(), O_RDONLY | O_CLOEXEC));
+            if (fd.get() >= 0) {
+                failed = {};
+                break;
+            }
+            if (errno != ENOENT) {
+                failed = errno_code(errno);
+                break;
+            }
+            failed = errc::no_such_message;
+            folder_.rescan();
+        }
     }
-    publish(*state_, user_, name_, snap);
+    publish(*state_, user_, name_, changes);
+    if (failed) return unexpected(failed);
     struct stat sb {};
     if (::fstat(fd.get(), &sb) != 0) return unexpected(errno_code(errno));
     return std::unique_ptr<store::message_source>(
@@ -123,45 +160,51 @@ result<std::vector<message_info>> maildir_mailbox::store_flags(std::span<const s
     if (read_only_) return unexpected(errc::read_only);
     std::vector<message_info> out;
     store::change_event ev{store::change_event::kind::flags_changed, user_, name_, {}, {}};
-    folder_snapshot snap;
+    sync_changes changes;
     {
         auto lock = folder_.lock();
         if (!lock) return unexpected(lock.error());
-        auto s = folder_.sync(true);
-        if (!s) return unexpected(s.error());
-        snap = std::move(*s);
+        auto c = folder_.sync(true);
+        if (!c) return unexpected(c.error());
+        changes = std::move(*c);
+        folder_index& ix = folder_.index();
         // Every keyword gets its letter before any file is renamed, so running
         // out of letters changes nothing.
         if (mode != store::flag_mode::remove) {
-            auto letters = folder_.letters_for_keywords(flags.keywords, snap);
+            auto letters = folder_.letters_for_keywords(flags.keywords);
             if (!letters) return unexpected(letters.error());
         }
         for (std::uint32_t uid : uids) {
-            folder_file* f = snap.find(uid);
+            folder_file* f = ix.find(uid);
             if (f == nullptr) continue;
-            const flag_set old = folder::flags_of(*f, snap.keywords);
+            const flag_set old = folder::flags_of(*f, ix.keywords);
             const flag_set next = store::detail::apply_flags(old, mode, flags);
             if (next != old) {
                 const std::string renamed = filename_with_flags(
-                    f->filename, next.system, letters_for_file(*f, snap.keywords, next.keywords));
+                    f->filename, next.system, letters_for_file(*f, ix.keywords, next.keywords));
                 const fs::path from = folder_.file_path(*f);
-                if (::rename(from.c_str(), (folder_.dir() / "cur" / renamed).c_str()) != 0)
-                    return unexpected(errno_code(errno));
+                if (::rename(from.c_str(), (folder_.dir() / "cur" / renamed).c_str()) != 0) {
+                    const auto ec = errno_code(errno);
+                    folder_.invalidate();  // earlier renames are on disk, not in the UID list
+                    return unexpected(ec);
+                }
                 f->filename = renamed;
                 f->in_new = false;
-                f->modseq = ++snap.list.highest_modseq;
-                for (auto& e : snap.list.entries)
-                    if (e.uid == uid) e.modseq = f->modseq;
+                f->modseq = ++ix.highest_modseq;
                 ev.uids.push_back(uid);
             }
-            out.push_back(folder_.info(*f, snap.keywords));
+            out.push_back(folder_.info(*f));
         }
         if (!ev.uids.empty()) {
-            if (auto ec = fsync_dir(folder_.dir() / "cur", state_->options.fsync)) return unexpected(ec);
-            if (auto ec = folder_.persist(snap.list)) return unexpected(ec);
+            if (auto ec = fsync_dir(folder_.dir() / "cur", state_->options.fsync)) {
+                folder_.invalidate();
+                return unexpected(ec);
+            }
+            if (auto ec = folder_.persist()) return unexpected(ec);
+            note_quota_change(*state_, maildir_, folder_.dir() / "cur", 0, 0);
         }
     }
-    publish(*state_, user_, name_, snap);
+    publish(*state_, user_, name_, changes);
     if (!ev.uids.empty()) state_->hub.publish(ev);
     return out;
 }
@@ -169,28 +212,47 @@ result<std::vector<message_info>> maildir_mailbox::store_flags(std::span<const s
 result<std::vector<std::uint32_t>> maildir_mailbox::expunge(std::span<const std::uint32_t> uids) {
     if (read_only_) return unexpected(errc::read_only);
     std::vector<std::uint32_t> removed;
-    folder_snapshot snap;
+    sync_changes changes;
     {
         auto lock = folder_.lock();
         if (!lock) return unexpected(lock.error());
-        auto s = folder_.sync(true);
-        if (!s) return unexpected(s.error());
-        snap = std::move(*s);
+        auto c = folder_.sync(true);
+        if (!c) return unexpected(c.error());
+        changes = std::move(*c);
+        folder_index& ix = folder_.index();
         const std::set<std::uint32_t> wanted(uids.begin(), uids.end());
-        for (const auto& f : snap.files) {
+        std::int64_t bytes[2] = {0, 0};  // cur/, new/
+        std::int64_t count[2] = {0, 0};
+        for (auto& f : ix.files) {
             if (wanted.count(f.uid) == 0) continue;
-            if (::unlink(folder_.file_path(f).c_str()) != 0 && errno != ENOENT)
-                return unexpected(errno_code(errno));
+            const std::uint64_t size = folder_.size_of(f);
+            if (::unlink(folder_.file_path(f).c_str()) != 0 && errno != ENOENT) {
+                const auto ec = errno_code(errno);
+                folder_.invalidate();
+                return unexpected(ec);
+            }
             removed.push_back(f.uid);
+            bytes[f.in_new ? 1 : 0] += static_cast<std::int64_t>(size);
+            ++count[f.in_new ? 1 : 0];
         }
         if (!removed.empty()) {
             const std::set<std::uint32_t> gone(removed.begin(), removed.end());
-            std::erase_if(snap.list.entries, [&](const uidlist_entry& e) { return gone.count(e.uid) != 0; });
-            if (auto ec = fsync_dir(folder_.dir() / "cur", state_->options.fsync)) return unexpected(ec);
-            if (auto ec = folder_.persist(snap.list)) return unexpected(ec);
+            std::erase_if(ix.files, [&](const folder_file& f) {
+                if (gone.count(f.uid) == 0) return false;
+                ix.by_base.erase(std::string(basename_of(f.filename)));
+                return true;
+            });
+            if (auto ec = fsync_dir(folder_.dir() / "cur", state_->options.fsync)) {
+                folder_.invalidate();
+                return unexpected(ec);
+            }
+            if (auto ec = folder_.persist()) return unexpected(ec);
+            note_quota_change(*state_, maildir_, folder_.dir() / "cur", -bytes[0], -count[0]);
+            if (count[1] != 0)
+                note_quota_change(*state_, maildir_, folder_.dir() / "new", -bytes[1], -count[1]);
         }
     }
-    publish(*state_, user_, name_, snap);
+    publish(*state_, user_, name_, changes);
     if (!removed.empty())
         state_->hub.publish({store::change_event::kind::expunged, user_, name_, {}, removed});
     return removed;
@@ -227,35 +289,37 @@ result<std::vector<std::uint32_t>> maildir_mailbox::copy(std::span<const std::ui
         fs::path tmp;
         std::string base;
         flag_set flags;
+        std::uint64_t size = 0;
     };
     std::vector<staged> files;
     auto cleanup = [&] {
         for (const auto& s : files)
             if (!s.tmp.empty()) ::unlink(s.tmp.c_str());
     };
-    folder_snapshot snap;
+    sync_changes changes;
     {
         auto lock = folder_.lock();
         if (!lock) return unexpected(lock.error());
-        auto s = folder_.sync(!read_only_);
-        if (!s) return unexpected(s.error());
-        snap = std::move(*s);
+        auto c = folder_.sync(!read_only_);
+        if (!c) return unexpected(c.error());
+        changes = std::move(*c);
+        folder_index& ix = folder_.index();
         std::uint64_t bytes = 0;
-        std::vector<const folder_file*> sources;
+        std::vector<folder_file*> sources;
         for (std::uint32_t uid : uids) {
-            const folder_file* f = snap.find(uid);
+            folder_file* f = ix.find(uid);
             if (f == nullptr) return unexpected(errc::no_such_message);
             sources.push_back(f);
-            bytes += folder_.info(*f, snap.keywords).size;
+            bytes += folder_.size_of(*f);
         }
         if (auto ec = check_quota(compute_usage(*state_, maildir_), bytes, sources.size()))
             return unexpected(ec);
         // Hard links cost no space or time; Dovecot copies the same way.
-        for (const folder_file* f : sources) {
+        for (folder_file* f : sources) {
             staged st;
-            st.base =
-                state_->unique_basename() + ",S=" + std::to_string(folder_.info(*f, snap.keywords).size);
-            st.flags = folder::flags_of(*f, snap.keywords);
+            st.size = folder_.size_of(*f);
+            st.base = state_->unique_basename() + ",S=" + std::to_string(st.size);
+            st.flags = folder::flags_of(*f, ix.keywords);
             st.tmp = ddir / "tmp" / st.base;
             if (::link(folder_.file_path(*f).c_str(), st.tmp.c_str()) != 0) {
                 const auto ec = errno_code(errno);
@@ -265,76 +329,63 @@ result<std::vector<std::uint32_t>> maildir_mailbox::copy(std::span<const std::ui
             files.push_back(std::move(st));
         }
     }
-    publish(*state_, user_, name_, snap);
+    publish(*state_, user_, name_, changes);
     std::vector<std::uint32_t> out;
-    folder_snapshot dsnap;
-    std::optional<folder_snapshot> before;
+    sync_changes before;
     {
         auto lock = dest->folder_.lock();
         if (!lock) {
             cleanup();
             return unexpected(lock.error());
         }
-        // Keywords are named per folder: the target's letters, given out
-        // before any file lands (see maildir_append_sink::commit).
+        // Keyword letters are per folder: the target's letters, given out
+        // before any file lands (see maildir_append_sink::commit). Without
+        // keywords a light sync suffices: UIDs only need the UID list current.
         std::vector<std::string> names;
         for (const auto& st : files)
             names.insert(names.end(), st.flags.keywords.begin(), st.flags.keywords.end());
         store::detail::normalize_keywords(names);
-        if (!names.empty()) {
-            auto s = dest->folder_.sync(true);
-            if (!s) {
-                cleanup();
-                return unexpected(s.error());
-            }
-            before = std::move(*s);
-            if (auto l = dest->folder_.letters_for_keywords(names, *before); !l) {
-                cleanup();
-                return unexpected(l.error());
-            }
+        auto s = dest->folder_.sync(true, !names.empty());
+        if (!s) {
+            cleanup();
+            return unexpected(s.error());
         }
+        before = std::move(*s);
+        folder_index& dix = dest->folder_.index();
+        if (auto l = dest->folder_.letters_for_keywords(names); !l) {
+            cleanup();
+            return unexpected(l.error());
+        }
+        std::vector<added_file> added;
+        std::uint64_t bytes = 0;
         for (auto& st : files) {
             std::string letters;
-            if (before) {
+            if (!st.flags.keywords.empty()) {
                 bool changed = false;
-                auto l = before->keywords.letters_for(st.flags.keywords, {}, changed);
+                auto l = dix.keywords.letters_for(st.flags.keywords, {}, changed);
                 if (l) letters = std::move(*l);
             }
-            const std::string filename = filename_with_flags(st.base, st.flags.system, letters);
+            std::string filename = filename_with_flags(st.base, st.flags.system, letters);
             if (::rename(st.tmp.c_str(), (ddir / "cur" / filename).c_str()) != 0) {
                 const auto ec = errno_code(errno);
                 cleanup();
+                // Already renamed ones are found (and numbered) by the next sync.
                 return unexpected(ec);
             }
             st.tmp.clear();
+            bytes += st.size;
+            added.push_back({std::move(filename), st.size});
         }
         if (auto ec = fsync_dir(ddir / "cur", state_->options.fsync)) return unexpected(ec);
-        auto s = dest->folder_.sync(true);
-        if (!s) return unexpected(s.error());
-        dsnap = std::move(*s);
-        for (const auto& st : files) {
-            std::uint32_t uid = 0;
-            for (const auto& f : dsnap.files)
-                if (basename_of(f.filename) == st.base) uid = f.uid;
-            out.push_back(uid);
-        }
+        auto uids_out = dest->folder_.add_files(added);
+        if (!uids_out) return unexpected(uids_out.error());
+        out = std::move(*uids_out);
+        note_quota_change(*state_, maildir_, ddir / "cur", static_cast<std::int64_t>(bytes),
+                          static_cast<std::int64_t>(added.size()));
     }
-    if (before) publish(*state_, user_, dest->name_, *before);
-    publish(*state_, user_, dest->name_, dsnap);
+    publish(*state_, user_, dest->name_, before);
+    publish(*state_, user_, dest->name_, sync_changes{out, {}});
     return out;
-}
-
-result<folder_snapshot> maildir_mailbox::synced() {
-    folder_snapshot snap;
-    {
-        auto lock = folder_.lock();
-        if (!lock) return unexpected(lock.error());
-        auto s = folder_.sync(!read_only_);
-        if (!s) return unexpected(s.error());
-        snap = std::move(*s);
-    }
-    publish(*state_, user_, name_, snap);
-    return snap;
 }
 
 }  // namespace mailaccess::maildir::detail

@@ -1,7 +1,8 @@
 #pragma once
 
 // Internal to the maildir module: `store::mailbox` over one folder. Each
-// call takes the folder lock, syncs, does its work and announces changes.
+// call takes the folder lock, syncs the folder's shared index (cheap when
+// nothing changed on disk), does its work and announces changes.
 
 #include "folder.hpp"
 #include "maildir_state.hpp"
@@ -39,9 +40,6 @@ public:
                                             store::mailbox& target) override;
 
 private:
-    // Sync under the lock, publish after it.
-    result<folder_snapshot> synced();
-
     state_ptr state_;
     std::string user_;
     std::string name_;

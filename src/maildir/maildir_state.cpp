@@ -1,5 +1,8 @@
 #include "maildir_state.hpp"
 
+#include "folder.hpp"
+#include "quota.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -52,10 +55,13 @@ std::uint32_t maildir_state::new_uidvalidity() {
 }
 
 std::string maildir_state::unique_basename() {
+    // Process-wide: two stores in one process share the pid and may share
+    // the microsecond, so a per-store counter could repeat a name.
+    static std::atomic<std::uint64_t> counter{0};
     struct timeval tv {};
     ::gettimeofday(&tv, nullptr);
     return std::to_string(tv.tv_sec) + ".M" + std::to_string(tv.tv_usec) + "P" + std::to_string(::getpid()) +
-           "Q" + std::to_string(++counter_) + "." + hostname;
+           "Q" + std::to_string(++counter) + "." + hostname;
 }
 
 bool maildir_state::tmp_scan_due(const std::filesystem::path& dir, std::chrono::seconds interval) {
@@ -66,6 +72,28 @@ bool maildir_state::tmp_scan_due(const std::filesystem::path& dir, std::chrono::
     if (now - it->second < interval) return false;
     it->second = now;
     return true;
+}
+
+std::shared_ptr<folder_index> maildir_state::index_for(const std::filesystem::path& dir) {
+    std::lock_guard lock(mutex_);
+    auto& w = indexes_[dir.string()];
+    auto p = w.lock();
+    if (p) return p;
+    p = std::make_shared<folder_index>();
+    w = p;
+    // Forget folders nobody holds any more, amortised over insertions.
+    if (indexes_.size() >= 2 * indexes_swept_at_) {
+        std::erase_if(indexes_, [](const auto& kv) { return kv.second.expired(); });
+        indexes_swept_at_ = std::max<std::size_t>(16, indexes_.size());
+    }
+    return p;
+}
+
+std::shared_ptr<quota_cache> maildir_state::quota_for(const std::filesystem::path& maildir) {
+    std::lock_guard lock(mutex_);
+    auto& q = quotas_[maildir.string()];
+    if (!q) q = std::make_shared<quota_cache>();
+    return q;
 }
 
 bool maildir_state::claim_maildrop(const std::string& user) {

@@ -19,6 +19,9 @@
 
 namespace mailaccess::maildir::detail {
 
+struct folder_index;  // folder.hpp
+struct quota_cache;   // quota.hpp
+
 struct maildir_state {
     explicit maildir_state(maildir_store_options opts);
 
@@ -41,17 +44,28 @@ struct maildir_state {
     /// `interval`; records the scan as done now.
     bool tmp_scan_due(const std::filesystem::path& dir, std::chrono::seconds interval);
 
+    /// The in-memory index of folder `dir`, shared by every handle on that
+    /// folder in this process (created empty on first use; dropped when the
+    /// last holder lets go). Its contents are guarded by the folder lock.
+    std::shared_ptr<folder_index> index_for(const std::filesystem::path& dir);
+
+    /// The cached quota usage of the Maildir `maildir` (created on first use;
+    /// lives as long as the state). Guarded by its own mutex.
+    std::shared_ptr<quota_cache> quota_for(const std::filesystem::path& maildir);
+
     /// Marks `user`'s maildrop as held in this process; false if it already is.
     bool claim_maildrop(const std::string& user);
     void release_maildrop(const std::string& user);
 
 private:
-    std::atomic<std::uint32_t> counter_{0};
     std::atomic<std::uint32_t> last_uidvalidity_{0};
     std::mutex mutex_;                                                        // guards the tables below
     std::map<std::string, std::shared_ptr<std::mutex>> lock_mutexes_;         // by lock file path
     std::set<std::string> maildrops_;                                         // users holding the POP3 lock
     std::map<std::string, std::chrono::steady_clock::time_point> tmp_scans_;  // by folder path
+    std::map<std::string, std::weak_ptr<folder_index>> indexes_;              // by folder path
+    std::size_t indexes_swept_at_ = 16;                                       // size at the last sweep
+    std::map<std::string, std::shared_ptr<quota_cache>> quotas_;              // by Maildir path
 };
 
 using state_ptr = std::shared_ptr<maildir_state>;

@@ -1,6 +1,6 @@
 #include "names.hpp"
 
-#include "mutf7.hpp"
+#include <mailaccess/core/mutf7.hpp>
 
 #include "../store/names.hpp"
 
@@ -27,8 +27,10 @@ result<std::string> disk_name(const std::string& name) {
     std::size_t start = 0;
     for (;;) {
         const std::size_t slash = name.find('/', start);
-        auto enc = mutf7_encode(std::string_view(name).substr(start, slash - start));
-        if (!enc) return unexpected(enc.error());
+        // Core reports its own encoding errors; to a store they all mean
+        // "this name cannot be a folder".
+        auto enc = mailaccess::mutf7_encode(std::string_view(name).substr(start, slash - start));
+        if (!enc) return unexpected(errc::invalid_mailbox_name);
         out += '.';
         out += *enc;
         if (slash == std::string::npos) break;
@@ -46,8 +48,8 @@ result<std::string> name_from_disk(std::string_view dir) {
         const std::size_t dot = dir.find('.', start);
         const std::string_view part = dir.substr(start, dot - start);
         if (part.empty()) return unexpected(errc::invalid_mailbox_name);
-        auto dec = mutf7_decode(part);
-        if (!dec) return unexpected(dec.error());
+        auto dec = mailaccess::mutf7_decode(part);
+        if (!dec) return unexpected(errc::invalid_mailbox_name);
         if (!out.empty()) out += '/';
         out += *dec;
         if (dot == std::string_view::npos) break;

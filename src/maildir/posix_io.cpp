@@ -4,8 +4,11 @@
 
 #include <cerrno>
 
+#include <ctime>
+
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace mailaccess::maildir::detail {
@@ -76,6 +79,41 @@ std::error_code replace_file(const fs::path& path, std::string_view contents, bo
     }
     if (::rename(tmp.c_str(), path.c_str()) != 0) return errno_code(errno);
     return fsync_dir(path.parent_path(), sync);
+}
+
+namespace {
+
+file_stamp stamp_from(const struct stat& sb) {
+    file_stamp s;
+    s.exists = true;
+    s.ino = static_cast<std::uint64_t>(sb.st_ino);
+    s.size = static_cast<std::uint64_t>(sb.st_size);
+    s.mtime_ns = static_cast<std::int64_t>(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec;
+    s.ctime_ns = static_cast<std::int64_t>(sb.st_ctim.tv_sec) * 1000000000 + sb.st_ctim.tv_nsec;
+    return s;
+}
+
+}  // namespace
+
+result<file_stamp> stamp_of(const fs::path& path) {
+    struct stat sb {};
+    if (::stat(path.c_str(), &sb) != 0) {
+        if (errno == ENOENT) return file_stamp{};
+        return unexpected(errno_code(errno));
+    }
+    return stamp_from(sb);
+}
+
+result<file_stamp> stamp_of(int fd) {
+    struct stat sb {};
+    if (::fstat(fd, &sb) != 0) return unexpected(errno_code(errno));
+    return stamp_from(sb);
+}
+
+std::int64_t wall_clock_ns() {
+    struct timespec ts {};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 std::vector<std::string> read_dir(const fs::path& dir, std::error_code& ec) {

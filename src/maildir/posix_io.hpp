@@ -5,7 +5,9 @@
 
 #include <mailaccess/core/result.hpp>
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -57,5 +59,36 @@ std::error_code replace_file(const std::filesystem::path& path, std::string_view
 /// The names in `dir` that do not start with '.'. A missing directory sets
 /// `ec` to `store::errc::no_such_mailbox`.
 std::vector<std::string> read_dir(const std::filesystem::path& dir, std::error_code& ec);
+
+/// What identifies one version of a file or directory cheaply: a change to
+/// its contents or entries moves its mtime (ns), a replacement its inode.
+struct file_stamp {
+    bool exists = false;
+    std::uint64_t ino = 0;
+    std::uint64_t size = 0;
+    std::int64_t mtime_ns = 0;
+    std::int64_t ctime_ns = 0;
+    friend bool operator==(const file_stamp&, const file_stamp&) = default;
+};
+
+/// stat()s `path`; a missing file gives `exists == false` and no error.
+result<file_stamp> stamp_of(const std::filesystem::path& path);
+
+/// fstat()s an open file.
+result<file_stamp> stamp_of(int fd);
+
+/// CLOCK_REALTIME in nanoseconds (the clock file timestamps come from).
+std::int64_t wall_clock_ns();
+
+/// Dovecot's "racy" rule: a directory whose mtime is this close to the time
+/// we read it may change again within the same timestamp tick (coarse kernel
+/// clocks, 1-second file systems) without its mtime moving, so a listing
+/// taken then must not be trusted to stay current.
+inline constexpr std::chrono::seconds racy_window{1};
+
+/// True if `mtime_ns` is within `racy_window` of `read_at_ns` (or later).
+constexpr bool is_racy(std::int64_t mtime_ns, std::int64_t read_at_ns) noexcept {
+    return mtime_ns + std::chrono::nanoseconds(racy_window).count() > read_at_ns;
+}
 
 }  // namespace mailaccess::maildir::detail

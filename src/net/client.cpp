@@ -46,6 +46,9 @@ struct connect_op : std::enable_shared_from_this<connect_op> {
         asio::async_connect(
             s.socket(), results, [self = shared_from_this()](std::error_code ec, const tcp::endpoint&) {
                 if (ec) return self->complete(ec);
+                // Commands are small and answered one by one; see server.cpp.
+                std::error_code nodelay_error;
+                self->s.socket().set_option(tcp::no_delay(true), nodelay_error);
                 if (!self->options.tls) return self->complete({});
                 const std::string& name =
                     self->options.server_name.empty() ? self->options.host : self->options.server_name;

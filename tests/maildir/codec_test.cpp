@@ -3,7 +3,6 @@
 
 #include "../../src/maildir/filename.hpp"
 #include "../../src/maildir/keywords.hpp"
-#include "../../src/maildir/mutf7.hpp"
 
 #include <catch2/catch.hpp>
 #include <mailaccess/core/error.hpp>
@@ -53,25 +52,6 @@ TEST_CASE("uidlist rejects malformed input", "[maildir][uidlist]") {
     }
 }
 
-TEST_CASE("modified UTF-7 follows RFC 3501 5.1.3", "[maildir][mutf7]") {
-    CHECK(*mutf7_encode("~peter/mail/\xe5\x8f\xb0\xe5\x8c\x97/\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e") ==
-          "~peter/mail/&U,BTFw-/&ZeVnLIqe-");
-    CHECK(*mutf7_decode("~peter/mail/&U,BTFw-/&ZeVnLIqe-") ==
-          "~peter/mail/\xe5\x8f\xb0\xe5\x8c\x97/\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e");
-    CHECK(*mutf7_encode("Entw\xc3\xbcrfe & Ideen") == "Entw&APw-rfe &- Ideen");
-    CHECK(*mutf7_decode("Entw&APw-rfe &- Ideen") == "Entw\xc3\xbcrfe & Ideen");
-    // Outside the BMP: a surrogate pair.
-    const std::string emoji = "\xf0\x9f\x93\xa7";
-    auto enc = mutf7_encode(emoji);
-    REQUIRE(enc);
-    CHECK(*mutf7_decode(*enc) == emoji);
-    for (const char* bad : {"\xc3", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80"})
-        CHECK_FALSE(mutf7_encode(bad));
-    for (const char* bad : {"&", "&U,BTFw", "&U,B-", "&2D0-", "a\x01", "&3AA-", "&A*-"}) {
-        INFO(bad);
-        CHECK(mutf7_decode(bad).error() == store::errc::invalid_mailbox_name);
-    }
-}
 
 TEST_CASE("Maildir file names carry flags and sizes", "[maildir][filename]") {
     const std::string name = "1700000000.M5P9Q1.host,S=1234,W=1260:2,PSa";

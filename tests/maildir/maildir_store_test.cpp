@@ -1,5 +1,7 @@
 #include <mailaccess/maildir/maildir_store.hpp>
 
+#include "../../src/maildir/posix_io.hpp"
+
 #include "maildir/temp_dir.hpp"
 #include "store/store_helpers.hpp"
 
@@ -336,7 +338,9 @@ TEST_CASE("acknowledged appends survive SIGKILL", "[maildir][crash]") {
     auto list = inbox->list();
     REQUIRE(list);
     const auto uids = uids_of(*list);
-    for (const auto& [uid, i] : acked) {
+    for (const auto& row : acked) {
+        const auto& uid = row.first;
+        const auto& i = row.second;
         INFO("uid " << uid);
         REQUIRE(std::binary_search(uids.begin(), uids.end(), uid));
         CHECK(read_message(*inbox, uid) == "crash test message " + std::to_string(i) + "\r\n");
@@ -486,4 +490,237 @@ TEST_CASE("a sync removes tmp/ files older than 36 hours", "[maildir]") {
     REQUIRE(sent->list());
     CHECK(files_in(md / ".Sent" / "tmp").empty());
     CHECK(inbox->list()->empty());  // stale files never became messages
+}
+
+// The per-folder index (folder.hpp): other processes' changes must still be
+// seen, whatever the index remembers.
+
+namespace {
+
+struct timespec mtime_of(const fs::path& p) {
+    struct stat sb {};
+    REQUIRE(::stat(p.c_str(), &sb) == 0);
+    return sb.st_mtim;
+}
+
+void set_mtime(const fs::path& p, struct timespec t) {
+    const struct timespec times[2] = {t, t};
+    REQUIRE(::utimensat(AT_FDCWD, p.c_str(), times, 0) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("open() follows a flag change made by another process", "[maildir][index]") {
+    temp_dir dir;
+    maildir::maildir_store a(options_for(dir)), b(options_for(dir));
+    auto box_a = open_box(a, "alice", "INBOX");
+    const auto uid = append_message(*box_a, "first");
+    const auto other = append_message(*box_a, "second");
+    CHECK(read_message(*box_a, uid) == "first");  // a's index knows the file name
+
+    // Through another store object (another process, as far as a can tell).
+    auto box_b = open_box(b, "alice", "INBOX");
+    const std::uint32_t set[] = {uid};
+    REQUIRE(box_b->store_flags(set, store::flag_mode::add, flags({system_flag::seen})));
+    CHECK(read_message(*box_a, uid) == "first");
+
+    // Directly on disk, as a MUA or Dovecot would rename it.
+    const fs::path md = a.maildir_path("alice");
+    std::string name;
+    for (const auto& n : files_in(md / "cur"))
+        if (n.find(":2,S") != std::string::npos) name = n;
+    REQUIRE_FALSE(name.empty());
+    fs::rename(md / "cur" / name, md / "cur" / (name.substr(0, name.find(':')) + ":2,FS"));
+    CHECK(read_message(*box_a, uid) == "first");
+    auto list = box_a->list();
+    REQUIRE(list);
+    REQUIRE(list->size() == 2);
+    CHECK((*list)[0].flags == flags({system_flag::flagged, system_flag::seen}));
+    CHECK(read_message(*box_a, other) == "second");
+}
+
+TEST_CASE("open() of a file removed behind our back is no_such_message", "[maildir][index]") {
+    temp_dir dir;
+    maildir::maildir_store s(options_for(dir));
+    auto box = open_box(s, "alice", "INBOX");
+    const auto gone = append_message(*box, "gone");
+    const fs::path md = s.maildir_path("alice");
+    const std::string gone_name = only_file(md / "cur");
+    const auto kept = append_message(*box, "kept");
+    CHECK(read_message(*box, gone) == "gone");
+    std::vector<store::change_event> events;
+    auto sub = s.subscribe("alice", [&](const store::change_event& e) { events.push_back(e); });
+
+    // The directory's mtime put back as well: the index must not trust it.
+    const auto before = mtime_of(md / "cur");
+    fs::remove(md / "cur" / gone_name);
+    set_mtime(md / "cur", before);
+    CHECK(box->open(gone).error() == errc::no_such_message);
+    CHECK(read_message(*box, kept) == "kept");
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].what == store::change_event::kind::expunged);
+    CHECK(events[0].uids == std::vector<std::uint32_t>{gone});
+    auto list = box->list();
+    REQUIRE(list);
+    CHECK(uids_of(*list) == std::vector<std::uint32_t>{kept});
+}
+
+TEST_CASE("deliveries in the same second as a sync are seen", "[maildir][index]") {
+    temp_dir dir;
+    maildir::maildir_store s(options_for(dir));
+    REQUIRE(s.open_account("alice"));
+    auto acct = s.open_account("alice");
+    REQUIRE(acct);
+    // Read-only: files stay in new/, so only new/'s stamp moves.
+    auto ro = (*acct)->open_mailbox("INBOX", store::open_mode::read_only);
+    REQUIRE(ro);
+    auto& box = **ro;
+    const fs::path md = s.maildir_path("alice");
+    for (int i = 0; i < 20; ++i) {
+        auto st = box.status();
+        REQUIRE(st);
+        CHECK(st->messages == static_cast<std::uint32_t>(i));
+        const std::string name = "1700000000.M" + std::to_string(i) + "P1.mda";
+        write_file(md / "tmp" / name, "mail " + std::to_string(i));
+        fs::rename(md / "tmp" / name, md / "new" / name);
+        auto list = box.list();
+        REQUIRE(list);
+        REQUIRE(list->size() == static_cast<std::size_t>(i) + 1);
+        CHECK(read_message(box, list->back().uid) == "mail " + std::to_string(i));
+    }
+}
+
+TEST_CASE("a change that leaves the directory mtime unchanged is seen", "[maildir][index]") {
+    temp_dir dir;
+    maildir::maildir_store s(options_for(dir));
+    auto acct = s.open_account("alice");
+    REQUIRE(acct);
+    auto ro = (*acct)->open_mailbox("INBOX", store::open_mode::read_only);
+    REQUIRE(ro);
+    auto& box = **ro;
+    const fs::path md = s.maildir_path("alice");
+    // new/ looks untouched for a long time: a sync would trust an mtime skip.
+    const struct timespec old { 1600000000, 123456789 };
+    set_mtime(md / "new", old);
+    auto st = box.status();
+    REQUIRE(st);
+    CHECK(st->messages == 0);
+    // A delivery in the same timestamp tick as that sync: the mtime does not
+    // move (forced here), only ctime does.
+    write_file(md / "new" / "1700000000.M1P1.mda", "hidden");
+    set_mtime(md / "new", old);
+    auto st2 = box.status();
+    REQUIRE(st2);
+    CHECK(st2->messages == 1);
+}
+
+TEST_CASE("the racy rule distrusts directory mtimes close to the sync", "[maildir][index]") {
+    using mailaccess::maildir::detail::is_racy;
+    constexpr std::int64_t sec = 1000000000;
+    const std::int64_t sync_at = 1700000000 * sec + 500;
+    CHECK(is_racy(sync_at, sync_at));
+    CHECK(is_racy(sync_at - sec + 1, sync_at));  // same second, ns precision
+    CHECK(is_racy(sync_at + 5, sync_at));        // changed after we looked
+    CHECK_FALSE(is_racy(sync_at - sec, sync_at));
+    CHECK_FALSE(is_racy(sync_at - 10 * sec, sync_at));
+}
+
+TEST_CASE("appended uidlist lines survive a torn last line", "[maildir][crash][index]") {
+    temp_dir dir;
+    std::vector<std::uint32_t> acked;
+    const fs::path md = dir.path() / "alice" / "Maildir";
+    {
+        maildir::maildir_store s(options_for(dir, true));
+        auto box = open_box(s, "alice", "INBOX");
+        for (int i = 0; i < 5; ++i) acked.push_back(append_message(*box, "msg " + std::to_string(i)));
+    }
+    // Appends add lines after the header instead of rewriting it.
+    const std::string text = slurp(md / "mailaccess-uidlist");
+    CHECK(text.rfind("3 V", 0) == 0);
+    CHECK(std::count(text.begin(), text.end(), '\n') == 6);
+    // A writer killed in the middle of a line (never acknowledged).
+    {
+        std::ofstream out(md / "mailaccess-uidlist", std::ios::binary | std::ios::app);
+        out << std::to_string(acked.back() + 1) << " M9 :17000";
+    }
+    maildir::maildir_store s(options_for(dir, true));
+    auto box = open_box(s, "alice", "INBOX");
+    auto list = box->list();
+    REQUIRE(list);
+    CHECK(uids_of(*list) == acked);
+    const auto next = append_message(*box, "after");
+    CHECK(next > acked.back());
+    for (std::size_t i = 0; i < acked.size(); ++i)
+        CHECK(read_message(*box, acked[i]) == "msg " + std::to_string(i));
+    // The torn line is gone: the list was rewritten rather than appended to.
+    maildir::maildir_store again(options_for(dir, true));
+    auto box2 = open_box(again, "alice", "INBOX");
+    auto list2 = box2->list();
+    REQUIRE(list2);
+    REQUIRE(list2->size() == acked.size() + 1);
+    CHECK(list2->back().uid == next);
+    CHECK(read_message(*box2, next) == "after");
+}
+
+TEST_CASE("lines appended by another process are picked up", "[maildir][index]") {
+    temp_dir dir;
+    maildir::maildir_store a(options_for(dir)), b(options_for(dir));
+    auto box_a = open_box(a, "alice", "INBOX");
+    auto box_b = open_box(b, "alice", "INBOX");
+    std::vector<std::uint32_t> all;
+    for (int i = 0; i < 6; ++i) {
+        auto& box = i % 2 == 0 ? *box_a : *box_b;
+        all.push_back(append_message(box, "m" + std::to_string(i)));
+    }
+    CHECK(std::is_sorted(all.begin(), all.end()));
+    CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());
+    for (auto* box : {box_a.get(), box_b.get()}) {
+        auto list = box->list();
+        REQUIRE(list);
+        CHECK(uids_of(*list) == all);
+        for (std::size_t i = 0; i < all.size(); ++i)
+            CHECK(read_message(*box, all[i]) == "m" + std::to_string(i));
+    }
+}
+
+TEST_CASE("cached quota follows our changes and others'", "[maildir][index][quota]") {
+    temp_dir dir;
+    maildir::maildir_store s(options_for(dir));
+    auto acct = s.open_account("alice");
+    REQUIRE(acct);
+    auto inbox = open_box(s, "alice", "INBOX");
+    auto trash = open_box(s, "alice", "Trash");
+    auto fresh_usage = [&] {
+        maildir::maildir_store other(options_for(dir));
+        auto oa = other.open_account("alice");
+        REQUIRE(oa);
+        auto q = (*oa)->quota();
+        REQUIRE(q);
+        return *q;
+    };
+    auto usage = [&] {
+        auto q = (*acct)->quota();
+        REQUIRE(q);
+        return *q;
+    };
+    CHECK(usage().messages_used == 0);
+    const auto u1 = append_message(*inbox, "12345");
+    append_message(*inbox, "1234567890");
+    const std::uint32_t one[] = {u1};
+    REQUIRE(inbox->copy(one, *trash));
+    CHECK(usage().messages_used == 3);
+    CHECK(usage().bytes_used == 20);
+    REQUIRE(inbox->expunge(one));
+    CHECK(usage().messages_used == 2);
+    CHECK(usage().bytes_used == 15);
+    CHECK(usage().bytes_used == fresh_usage().bytes_used);
+
+    // Delivered and removed by others.
+    const fs::path md = s.maildir_path("alice");
+    write_file(md / ".Trash" / "new" / "1700000000.M1P1.mda,S=100", std::string(100, 'x'));
+    CHECK(usage().messages_used == 3);
+    CHECK(usage().bytes_used == 115);
+    fs::remove(md / ".Trash" / "new" / "1700000000.M1P1.mda,S=100");
+    CHECK(usage().bytes_used == 15);
+    CHECK(usage().messages_used == fresh_usage().messages_used);
 }

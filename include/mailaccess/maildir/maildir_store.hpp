@@ -56,8 +56,11 @@ struct maildir_store_options {
 ///
 /// Guarantees:
 ///  - `append_sink::commit` returns only after the file is fsync'd, renamed
-///    into cur/, the directory fsync'd and the UID list durably replaced: an
-///    acknowledged UID survives a crash, and UIDs are never reused.
+///    into cur/, the directory fsync'd and the new UID line appended to the
+///    UID list and fdatasync'd (a line cut off by a crash was never
+///    acknowledged and is ignored; the list is rewritten whole, via a temp
+///    file and rename, on expunge and flag changes): an acknowledged UID
+///    survives a crash, and UIDs are never reused.
 ///  - files delivered into new/ by another program get UIDs at the next
 ///    `status()`/`list()` (and move to cur/ when opened read-write).
 ///  - UID list updates are serialised by an in-process mutex per folder and
