@@ -7,6 +7,8 @@
 // received is either consumed or still buffered.
 #include <mailaccess/imap/framer.hpp>
 
+#include "fuzz_support.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -15,17 +17,14 @@
 using namespace mailaccess;
 using imap::framer;
 
-namespace {
-void check(bool ok) {
-    if (!ok) std::abort();
-}
-}  // namespace
+using mailaccess::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size == 0) return 0;
-    const std::uint8_t control = data[0];
-    const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
-    const std::size_t split = input.empty() ? 0 : (control * 31u) % (input.size() + 1);
+    const auto steered = mailaccess::fuzz::steer(data, size);
+    if (!steered) return 0;
+    const std::uint8_t control = steered->control;
+    const std::string_view input = steered->payload;
+    const std::size_t split = steered->split(31);
 
     imap::framer_options o;
     if (control & 2) {

@@ -6,6 +6,8 @@
 // the same bytes (STYLE.md section 8, "Round trips").
 #include <mailaccess/imap/types.hpp>
 
+#include "fuzz_support.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -14,11 +16,9 @@
 using namespace mailaccess;
 using namespace mailaccess::imap;
 
-namespace {
+using mailaccess::fuzz::check;
 
-void check(bool ok) {
-    if (!ok) std::abort();
-}
+namespace {
 
 template <class F>
 void round_trip(F parse, std::string_view input, const parse_options& popt, const writer_options& wopt) {
@@ -43,9 +43,10 @@ void round_trip(F parse, std::string_view input, const parse_options& popt, cons
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size == 0) return 0;
-    const std::uint8_t control = data[0];
-    const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
+    const auto steered = mailaccess::fuzz::steer(data, size);
+    if (!steered) return 0;
+    const std::uint8_t control = steered->control;
+    const std::string_view input = steered->payload;
 
     parse_options popt;
     popt.utf8_accept = (control & 0x10) != 0;

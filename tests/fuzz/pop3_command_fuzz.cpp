@@ -10,6 +10,8 @@
 
 #include <mailaccess/auth/sasl_server.hpp>
 
+#include "fuzz_support.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -18,6 +20,8 @@
 #include <string_view>
 
 using namespace mailaccess;
+
+using mailaccess::fuzz::check;
 
 namespace {
 
@@ -36,10 +40,6 @@ private:
     std::string s_;
 };
 
-void check(bool ok) {
-    if (!ok) std::abort();
-}
-
 pop3::sasl_reply sasl_result(std::unique_ptr<auth::sasl_server>& sasl, result<auth::sasl_step> step) {
     if (step) {
         if (auto* c = std::get_if<auth::sasl_challenge>(&*step)) return {c->data, {}};
@@ -52,10 +52,11 @@ pop3::sasl_reply sasl_result(std::unique_ptr<auth::sasl_server>& sasl, result<au
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size == 0) return 0;
-    const std::uint8_t control = data[0];
-    const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
-    const std::size_t split = input.empty() ? 0 : (control * 7u) % (input.size() + 1);
+    const auto steered = mailaccess::fuzz::steer(data, size);
+    if (!steered) return 0;
+    const std::uint8_t control = steered->control;
+    const std::string_view input = steered->payload;
+    const std::size_t split = steered->split(7);
 
     pop3::server_options options;
     options.tls_active = (control & 1) != 0;

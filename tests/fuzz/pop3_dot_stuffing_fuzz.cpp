@@ -4,6 +4,8 @@
 // point; TOP mode is exercised for crashes.
 #include <mailaccess/pop3/dot_stuffing.hpp>
 
+#include "fuzz_support.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -11,17 +13,14 @@
 
 using namespace mailaccess;
 
-namespace {
-void check(bool ok) {
-    if (!ok) std::abort();
-}
-}  // namespace
+using mailaccess::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size == 0) return 0;
-    const std::uint8_t control = data[0];
-    const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
-    const std::size_t split = input.empty() ? 0 : (control * 11u) % (input.size() + 1);
+    const auto steered = mailaccess::fuzz::steer(data, size);
+    if (!steered) return 0;
+    const std::uint8_t control = steered->control;
+    const std::string_view input = steered->payload;
+    const std::size_t split = steered->split(11);
 
     std::string normal;
     for (std::size_t i = 0; i < input.size(); ++i) {

@@ -4,6 +4,8 @@
 // configured message limit, and the session ends (close or need_input).
 #include <mailaccess/pop3/client_session.hpp>
 
+#include "fuzz_support.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -12,10 +14,11 @@
 using namespace mailaccess;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size == 0) return 0;
-    const std::uint8_t control = data[0];
-    const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
-    const std::size_t split = input.empty() ? 0 : (control * 13u) % (input.size() + 1);
+    const auto steered = mailaccess::fuzz::steer(data, size);
+    if (!steered) return 0;
+    const std::uint8_t control = steered->control;
+    const std::string_view input = steered->payload;
+    const std::size_t split = steered->split(13);
 
     pop3::client_options options;
     options.pipelining = (control & 1) != 0;

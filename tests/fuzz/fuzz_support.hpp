@@ -1,0 +1,35 @@
+#pragma once
+
+// Shared by the fuzz targets: how an input steers a harness, and how an
+// invariant failure is reported (abort, so libFuzzer keeps the input).
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string_view>
+
+namespace mailaccess::fuzz {
+
+inline void check(bool ok) {
+    if (!ok) std::abort();
+}
+
+/// The first byte steers the harness (options, modes, where to split the
+/// input); the rest is the payload the parser sees.
+struct steered_input {
+    std::uint8_t control = 0;
+    std::string_view payload;
+
+    /// A split point in [0, payload.size()] derived from the control byte;
+    /// `salt` keeps the targets' existing corpora meaning what they meant.
+    std::size_t split(unsigned salt) const noexcept {
+        return payload.empty() ? 0 : (control * salt) % (payload.size() + 1);
+    }
+};
+
+inline std::optional<steered_input> steer(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return std::nullopt;
+    return steered_input{data[0], std::string_view(reinterpret_cast<const char*>(data + 1), size - 1)};
+}
+
+}  // namespace mailaccess::fuzz
