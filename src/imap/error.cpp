@@ -19,6 +19,7 @@ public:
             case errc::nesting_too_deep: return "lists nested too deeply";
             case errc::bad_mailbox_name: return "invalid mailbox name";
             case errc::too_many_ranges: return "too many ranges in sequence set";
+            case errc::unknown_command: return "unknown command";
         }
         return "unknown imap error";
     }

@@ -25,6 +25,7 @@ enum class errc {
     nesting_too_deep,   ///< parenthesised lists nested deeper than `limits::max_depth`
     bad_mailbox_name,   ///< not valid modified UTF-7 / UTF-8, or control characters (RFC 9051 section 5.1)
     too_many_ranges,    ///< a sequence set with more than `sequence_set::max_ranges` ranges
+    unknown_command,    ///< a command name the parser does not know (the session answers `BAD`)
 };
 
 /// The category named "mailaccess.imap". Thread safety: safe to call concurrently.

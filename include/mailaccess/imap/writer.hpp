@@ -110,6 +110,12 @@ public:
     writer& quoted(std::string_view value);
     /// Appends `value` as a literal8 `~{N}` CRLF octets (RFC 3516 / RFC 9051).
     writer& literal8(std::string_view value);
+    /// Appends `value` as a literal `{N}` (or `{N+}` per `literals`) even
+    /// when it could be quoted: APPEND message data (RFC 3501 section 9
+    /// `append-data = literal`). A value with a NUL is sent as literal8.
+    writer& literal(std::string_view value) {
+        return literal(value, value.find('\0') != std::string_view::npos);
+    }
 
     /// True when `value` may be sent as a quoted string under these options
     /// (no NUL/CR/LF; 8-bit only as valid UTF-8 with `utf8_accept`).

@@ -1,0 +1,902 @@
+#include <mailaccess/imap/response.hpp>
+
+#include <mailaccess/imap/atom.hpp>
+#include <mailaccess/imap/string.hpp>
+
+#include <string>
+
+namespace mailaccess::imap {
+namespace {
+
+#define MAILACCESS_TRY(expr)                                      \
+    do {                                                          \
+        if (auto r_ = (expr); !r_) return unexpected(r_.error()); \
+    } while (0)
+
+result<void> expect_sp(parse_cursor& in) { return in.expect(' '); }
+
+// Consumes `keyword` only when a non-atom character follows it, so that
+// "EXISTS" does not match a prefix of "EXISTSX".
+bool consume_word(parse_cursor& in, std::string_view keyword) {
+    const auto start = in.position();
+    if (!in.consume_keyword(keyword)) return false;
+    if (!in.at_end() && is_atom_char(static_cast<char>(in.peek()))) {
+        in.set_position(start);
+        return false;
+    }
+    return true;
+}
+
+// text = 1*TEXT-CHAR (taken up to the final CRLF; RFC 9051 allows empty).
+result<std::string> parse_text(parse_cursor& in) {
+    const auto rest = in.rest();
+    const auto end = rest.find_first_of(std::string_view("\r\n\0", 3));
+    if (end == std::string_view::npos || rest[end] == '\0') return unexpected(errc::bad_syntax);
+    std::string text(rest.substr(0, end));
+    in.advance(end);
+    return text;
+}
+
+// "(" [flag-perm *(SP flag-perm)] ")"
+result<std::vector<flag>> parse_flag_perm_list(parse_cursor& in) {
+    std::vector<flag> flags;
+    MAILACCESS_TRY(in.expect('('));
+    if (in.consume(')')) return flags;
+    for (;;) {
+        auto f = parse_flag_perm(in);
+        if (!f) return unexpected(f.error());
+        flags.push_back(std::move(*f));
+        if (in.consume(')')) return flags;
+        MAILACCESS_TRY(expect_sp(in));
+    }
+}
+
+// The flag-fetch list of FETCH FLAGS and untagged FLAGS may hold \Recent.
+result<std::vector<flag>> parse_flag_fetch_list(parse_cursor& in) {
+    std::vector<flag> flags;
+    MAILACCESS_TRY(in.expect('('));
+    if (in.consume(')')) return flags;
+    for (;;) {
+        auto f = parse_flag_fetch(in);
+        if (!f) return unexpected(f.error());
+        flags.push_back(std::move(*f));
+        if (in.consume(')')) return flags;
+        MAILACCESS_TRY(expect_sp(in));
+    }
+}
+
+/// RFC 3501 section 9 (with RFC 4315, RFC 5530, RFC 7162, RFC 7888 codes):
+///     resp-text-code  = "ALERT" / "BADCHARSET" [SP "(" astring *(SP astring) ")" ] /
+///                       capability-data / "PARSE" / "PERMANENTFLAGS" SP "(" ... ")" / ...
+///                       atom [SP 1*<any TEXT-CHAR except "]">]
+result<response_code> parse_resp_text_code(parse_cursor& in) {
+    using k = response_code_kind;
+    response_code c;
+    const auto word_start = in.position();
+    const auto name = in.word();
+    if (name.empty()) return unexpected(errc::bad_syntax);
+    c.kind = k::other;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(k::other); ++i) {
+        if (iequals(name, to_string(static_cast<k>(i)))) {
+            c.kind = static_cast<k>(i);
+            break;
+        }
+    }
+    switch (c.kind) {
+        case k::badcharset:
+            if (in.consume(' ')) {
+                MAILACCESS_TRY(in.expect('('));
+                for (;;) {
+                    auto s = parse_astring(in);
+                    if (!s) return unexpected(s.error());
+                    c.charsets.push_back(std::move(*s));
+                    if (in.consume(')')) break;
+                    MAILACCESS_TRY(expect_sp(in));
+                }
+            }
+            break;
+        case k::capability: {
+            in.set_position(word_start);
+            auto caps = parse_capability_data(in);
+            if (!caps) return unexpected(caps.error());
+            c.capabilities = std::move(*caps);
+            break;
+        }
+        case k::permanentflags: {
+            MAILACCESS_TRY(expect_sp(in));
+            auto f = parse_flag_perm_list(in);
+            if (!f) return unexpected(f.error());
+            c.flags = std::move(*f);
+            break;
+        }
+        case k::uidnext:
+        case k::uidvalidity:
+        case k::unseen: {
+            MAILACCESS_TRY(expect_sp(in));
+            auto n = parse_nz_number(in);
+            if (!n) return unexpected(n.error());
+            c.number = *n;
+            break;
+        }
+        case k::highestmodseq: {
+            MAILACCESS_TRY(expect_sp(in));
+            auto n = parse_mod_sequence_value(in);
+            if (!n) return unexpected(n.error());
+            c.number = *n;
+            break;
+        }
+        case k::appenduid:
+        case k::copyuid: {
+            MAILACCESS_TRY(expect_sp(in));
+            auto n = parse_nz_number(in);
+            if (!n) return unexpected(n.error());
+            c.number = *n;
+            MAILACCESS_TRY(expect_sp(in));
+            auto first = parse_sequence_set(in);
+            if (!first) return unexpected(first.error());
+            if (c.kind == k::appenduid) {
+                c.dest_uids = std::move(*first);
+                break;
+            }
+            c.source_uids = std::move(*first);
+            MAILACCESS_TRY(expect_sp(in));
+            auto second = parse_sequence_set(in);
+            if (!second) return unexpected(second.error());
+            c.dest_uids = std::move(*second);
+            break;
+        }
+        case k::modified: {
+            MAILACCESS_TRY(expect_sp(in));
+            auto s = parse_sequence_set(in);
+            if (!s) return unexpected(s.error());
+            c.source_uids = std::move(*s);
+            break;
+        }
+        case k::other: {
+            for (char ch : name)
+                if (!is_atom_char(ch)) return unexpected(errc::bad_syntax);
+            c.name = std::string(name);
+            if (in.consume(' ')) {
+                const auto rest = in.rest();
+                const auto end = rest.find_first_of(std::string_view("]\r\n\0", 4));
+                if (end == std::string_view::npos || end == 0 || rest[end] == '\0')
+                    return unexpected(errc::bad_syntax);
+                c.other_text = std::string(rest.substr(0, end));
+                in.advance(end);
+            }
+            break;
+        }
+        default: break;
+    }
+    return c;
+}
+
+// resp-text = ["[" resp-text-code "]" SP] [text]
+result<void> parse_resp_text(parse_cursor& in, std::optional<response_code>& code, std::string& text) {
+    if (in.consume('[')) {
+        auto c = parse_resp_text_code(in);
+        if (!c) return unexpected(c.error());
+        code = std::move(*c);
+        MAILACCESS_TRY(in.expect(']'));
+        if (!in.consume(' ')) {
+            text.clear();
+            return {};
+        }
+    }
+    auto t = parse_text(in);
+    if (!t) return unexpected(t.error());
+    text = std::move(*t);
+    return {};
+}
+
+result<status_response> parse_status(parse_cursor& in, std::optional<imap::tag> tagged) {
+    status_response r;
+    r.tagged = std::move(tagged);
+    if (consume_word(in, "OK"))
+        r.status = status_kind::ok;
+    else if (consume_word(in, "NO"))
+        r.status = status_kind::no;
+    else if (consume_word(in, "BAD"))
+        r.status = status_kind::bad;
+    else if (!r.tagged && consume_word(in, "PREAUTH"))
+        r.status = status_kind::preauth;
+    else if (!r.tagged && consume_word(in, "BYE"))
+        r.status = status_kind::bye;
+    else
+        return unexpected(errc::bad_syntax);
+    // Some servers send "tag OK" with no text at all; RFC 9051 allows empty text.
+    if (in.consume(' ')) MAILACCESS_TRY(parse_resp_text(in, r.code, r.text));
+    return r;
+}
+
+result<char> parse_delimiter(parse_cursor& in, bool& is_nil) {
+    is_nil = false;
+    if (consume_word(in, "NIL")) {
+        is_nil = true;
+        return '\0';
+    }
+    auto q = parse_quoted(in);
+    if (!q) return unexpected(q.error());
+    if (q->size() != 1) return unexpected(errc::bad_syntax);
+    return (*q)[0];
+}
+
+// mailbox-list = "(" [mbx-list-flags] ")" SP (DQUOTE QUOTED-CHAR DQUOTE / nil) SP mailbox
+result<list_data> parse_mailbox_list(parse_cursor& in, bool lsub) {
+    list_data r;
+    r.lsub = lsub;
+    MAILACCESS_TRY(in.expect('('));
+    if (!in.consume(')')) {
+        for (;;) {
+            MAILACCESS_TRY(in.expect('\\'));
+            const auto name = in.word();
+            bool found = false;
+            for (std::size_t i = 0; i <= static_cast<std::size_t>(mailbox_attribute::important); ++i) {
+                const auto a = static_cast<mailbox_attribute>(i);
+                if (iequals(name, to_string(a).substr(1))) {
+                    r.attributes.push_back(a);
+                    found = true;
+                    break;
+                }
+            }
+            // TODO(#responses): keep unknown mbx-list-oflag extensions instead of rejecting.
+            if (!found) return unexpected(errc::bad_syntax);
+            if (in.consume(')')) break;
+            MAILACCESS_TRY(expect_sp(in));
+        }
+    }
+    MAILACCESS_TRY(expect_sp(in));
+    bool nil = false;
+    auto d = parse_delimiter(in, nil);
+    if (!d) return unexpected(d.error());
+    if (!nil) r.delimiter = *d;
+    MAILACCESS_TRY(expect_sp(in));
+    auto m = parse_mailbox(in);
+    if (!m) return unexpected(m.error());
+    r.mailbox = std::move(*m);
+    // RFC 5258 section 9: [SP mbox-list-extended]; only CHILDINFO is modelled.
+    if (in.consume(' ')) {
+        MAILACCESS_TRY(in.expect('('));
+        auto item = parse_astring(in);
+        if (!item) return unexpected(item.error());
+        if (!iequals(*item, "CHILDINFO")) return unexpected(errc::bad_syntax);
+        MAILACCESS_TRY(expect_sp(in));
+        MAILACCESS_TRY(in.expect('('));
+        for (;;) {
+            auto opt = parse_string(in);
+            if (!opt) return unexpected(opt.error());
+            r.childinfo.push_back(std::move(*opt));
+            if (in.consume(')')) break;
+            MAILACCESS_TRY(expect_sp(in));
+        }
+        MAILACCESS_TRY(in.expect(')'));
+    }
+    return r;
+}
+
+/// RFC 4731 section 3.1 (with RFC 7162 section 3.1.5 MODSEQ):
+///     esearch-response  = "ESEARCH" [search-correlator] [SP "UID"] *(SP search-return-data)
+///     search-correlator = SP "(" "TAG" SP tag-string ")"
+result<esearch_data> parse_esearch(parse_cursor& in) {
+    esearch_data r;
+    const auto before = in.position();
+    if (in.consume(' ') && in.consume('(')) {
+        if (!consume_word(in, "TAG")) return unexpected(errc::bad_syntax);
+        MAILACCESS_TRY(expect_sp(in));
+        auto t = parse_string(in);
+        if (!t) return unexpected(t.error());
+        auto tg = imap::tag::make(*t);
+        if (!tg) return unexpected(tg.error());
+        r.correlator = std::move(*tg);
+        MAILACCESS_TRY(in.expect(')'));
+    } else {
+        in.set_position(before);
+    }
+    while (in.consume(' ')) {
+        if (consume_word(in, "UID")) {
+            r.uid = true;
+            continue;
+        }
+        const bool is_min = consume_word(in, "MIN");
+        if (is_min || consume_word(in, "MAX")) {
+            MAILACCESS_TRY(expect_sp(in));
+            auto n = parse_nz_number(in);
+            if (!n) return unexpected(n.error());
+            (is_min ? r.min : r.max) = *n;
+        } else if (consume_word(in, "ALL")) {
+            MAILACCESS_TRY(expect_sp(in));
+            auto set = parse_sequence_set(in);
+            if (!set) return unexpected(set.error());
+            r.all = std::move(*set);
+        } else if (consume_word(in, "COUNT")) {
+            MAILACCESS_TRY(expect_sp(in));
+            auto n = parse_number(in);
+            if (!n) return unexpected(n.error());
+            r.count = *n;
+        } else if (consume_word(in, "MODSEQ")) {
+            MAILACCESS_TRY(expect_sp(in));
+            auto n = parse_mod_sequence_value(in);
+            if (!n) return unexpected(n.error());
+            r.modseq = *n;
+        } else {
+            return unexpected(errc::bad_syntax);
+        }
+    }
+    return r;
+}
+
+// RFC 2342 section 5: Namespace = nil / "(" 1*( "(" string SP (<"> QUOTED_CHAR <"> / nil) ")" ) ")"
+result<std::vector<namespace_descr>> parse_namespace(parse_cursor& in) {
+    std::vector<namespace_descr> list;
+    if (consume_word(in, "NIL")) return list;
+    MAILACCESS_TRY(in.expect('('));
+    do {
+        MAILACCESS_TRY(in.expect('('));
+        namespace_descr d;
+        auto prefix = parse_string(in);
+        if (!prefix) return unexpected(prefix.error());
+        d.prefix = std::move(*prefix);
+        MAILACCESS_TRY(expect_sp(in));
+        bool nil = false;
+        auto delim = parse_delimiter(in, nil);
+        if (!delim) return unexpected(delim.error());
+        if (!nil) d.delimiter = *delim;
+        MAILACCESS_TRY(in.expect(')'));
+        list.push_back(std::move(d));
+    } while (!in.consume(')'));
+    return list;
+}
+
+result<response> parse_untagged_extension(parse_cursor& in) {
+    if (consume_word(in, "ESEARCH")) {
+        auto e = parse_esearch(in);
+        if (!e) return unexpected(e.error());
+        return response(std::move(*e));
+    }
+    if (consume_word(in, "VANISHED")) {
+        vanished_data v;
+        MAILACCESS_TRY(expect_sp(in));
+        if (in.consume('(')) {
+            if (!consume_word(in, "EARLIER")) return unexpected(errc::bad_syntax);
+            MAILACCESS_TRY(in.expect(')'));
+            MAILACCESS_TRY(expect_sp(in));
+            v.earlier = true;
+        }
+        auto set = parse_sequence_set(in);
+        if (!set) return unexpected(set.error());
+        v.uids = std::move(*set);
+        return response(std::move(v));
+    }
+    if (consume_word(in, "ENABLED")) {
+        enabled_data e;
+        while (in.consume(' ')) {
+            auto c = parse_capability(in);
+            if (!c) return unexpected(c.error());
+            e.capabilities.push_back(std::move(*c));
+        }
+        return response(std::move(e));
+    }
+    if (consume_word(in, "ID")) {
+        id_data d;
+        MAILACCESS_TRY(expect_sp(in));
+        if (consume_word(in, "NIL")) return response(std::move(d));
+        MAILACCESS_TRY(in.expect('('));
+        d.fields.emplace();
+        while (!in.consume(')')) {
+            if (!d.fields->empty()) MAILACCESS_TRY(expect_sp(in));
+            auto k = parse_string(in);
+            if (!k) return unexpected(k.error());
+            MAILACCESS_TRY(expect_sp(in));
+            auto v = parse_nstring(in);
+            if (!v) return unexpected(v.error());
+            d.fields->emplace_back(std::move(*k), std::move(*v));
+        }
+        return response(std::move(d));
+    }
+    if (consume_word(in, "NAMESPACE")) {
+        namespace_data n;
+        for (auto* list : {&n.personal, &n.other_users, &n.shared}) {
+            MAILACCESS_TRY(expect_sp(in));
+            auto l = parse_namespace(in);
+            if (!l) return unexpected(l.error());
+            *list = std::move(*l);
+        }
+        return response(std::move(n));
+    }
+    if (consume_word(in, "QUOTAROOT")) {
+        quotaroot_data q;
+        MAILACCESS_TRY(expect_sp(in));
+        auto m = parse_mailbox(in);
+        if (!m) return unexpected(m.error());
+        q.mailbox = std::move(*m);
+        while (in.consume(' ')) {
+            auto root = parse_astring(in);
+            if (!root) return unexpected(root.error());
+            q.roots.push_back(std::move(*root));
+        }
+        return response(std::move(q));
+    }
+    if (consume_word(in, "QUOTA")) {
+        // RFC 9208 section 9: "QUOTA" SP quota-root-name SP quota-list
+        quota_data q;
+        MAILACCESS_TRY(expect_sp(in));
+        auto root = parse_astring(in);
+        if (!root) return unexpected(root.error());
+        q.root = std::move(*root);
+        MAILACCESS_TRY(expect_sp(in));
+        MAILACCESS_TRY(in.expect('('));
+        while (!in.consume(')')) {
+            if (!q.resources.empty()) MAILACCESS_TRY(expect_sp(in));
+            auto name = parse_atom(in);
+            if (!name) return unexpected(name.error());
+            MAILACCESS_TRY(expect_sp(in));
+            auto usage = parse_number64(in);
+            if (!usage) return unexpected(usage.error());
+            MAILACCESS_TRY(expect_sp(in));
+            auto lim = parse_number64(in);
+            if (!lim) return unexpected(lim.error());
+            q.resources.push_back({name->str(), *usage, *lim});
+        }
+        return response(std::move(q));
+    }
+    return unexpected(errc::bad_syntax);
+}
+
+result<status_data> parse_status_data(parse_cursor& in) {
+    status_data r;
+    auto m = parse_mailbox(in);
+    if (!m) return unexpected(m.error());
+    r.mailbox = std::move(*m);
+    MAILACCESS_TRY(expect_sp(in));
+    MAILACCESS_TRY(in.expect('('));
+    if (in.consume(')')) return r;
+    for (;;) {
+        auto a = parse_status_att(in);
+        if (!a) return unexpected(a.error());
+        MAILACCESS_TRY(expect_sp(in));
+        auto n = parse_number64(in);
+        if (!n) return unexpected(n.error());
+        r.items.emplace_back(*a, *n);
+        if (in.consume(')')) return r;
+        MAILACCESS_TRY(expect_sp(in));
+    }
+}
+
+result<search_data> parse_search_data(parse_cursor& in) {
+    search_data r;
+    while (in.consume(' ')) {
+        if (in.consume('(')) {
+            if (!consume_word(in, "MODSEQ")) return unexpected(errc::bad_syntax);
+            MAILACCESS_TRY(expect_sp(in));
+            auto m = parse_mod_sequence_value(in);
+            if (!m) return unexpected(m.error());
+            r.modseq = *m;
+            MAILACCESS_TRY(in.expect(')'));
+            break;
+        }
+        auto n = parse_nz_number(in);
+        if (!n) return unexpected(n.error());
+        r.numbers.push_back(*n);
+    }
+    return r;
+}
+
+// Depth guard for the recursive rules (body, body-extension).
+struct nesting {
+    parse_cursor& in;
+    ~nesting() { in.leave(); }
+};
+
+// address = "(" addr-name SP addr-adl SP addr-mailbox SP addr-host ")"
+// env-from etc. = "(" 1*address ")" / nil; empty lists and SP between
+// addresses are tolerated, as some servers send them.
+result<std::vector<address>> parse_address_list(parse_cursor& in) {
+    std::vector<address> list;
+    if (consume_word(in, "NIL")) return list;
+    MAILACCESS_TRY(in.expect('('));
+    while (!in.consume(')')) {
+        if (!list.empty()) in.consume(' ');
+        MAILACCESS_TRY(in.expect('('));
+        address a;
+        std::optional<std::string>* parts[] = {&a.name, &a.adl, &a.mailbox, &a.host};
+        for (std::size_t i = 0; i < 4; ++i) {
+            if (i > 0) MAILACCESS_TRY(expect_sp(in));
+            auto v = parse_nstring(in);
+            if (!v) return unexpected(v.error());
+            *parts[i] = std::move(*v);
+        }
+        MAILACCESS_TRY(in.expect(')'));
+        list.push_back(std::move(a));
+    }
+    return list;
+}
+
+/// RFC 3501 section 9:
+///     envelope        = "(" env-date SP env-subject SP env-from SP
+///                       env-sender SP env-reply-to SP env-to SP env-cc SP
+///                       env-bcc SP env-in-reply-to SP env-message-id ")"
+result<envelope> parse_envelope(parse_cursor& in) {
+    envelope e;
+    MAILACCESS_TRY(in.expect('('));
+    for (auto* field : {&e.date, &e.subject}) {
+        auto v = parse_nstring(in);
+        if (!v) return unexpected(v.error());
+        *field = std::move(*v);
+        MAILACCESS_TRY(expect_sp(in));
+    }
+    for (auto* list : {&e.from, &e.sender, &e.reply_to, &e.to, &e.cc, &e.bcc}) {
+        auto v = parse_address_list(in);
+        if (!v) return unexpected(v.error());
+        *list = std::move(*v);
+        MAILACCESS_TRY(expect_sp(in));
+    }
+    auto irt = parse_nstring(in);
+    if (!irt) return unexpected(irt.error());
+    e.in_reply_to = std::move(*irt);
+    MAILACCESS_TRY(expect_sp(in));
+    auto mid = parse_nstring(in);
+    if (!mid) return unexpected(mid.error());
+    e.message_id = std::move(*mid);
+    MAILACCESS_TRY(in.expect(')'));
+    return e;
+}
+
+// body-fld-param  = "(" string SP string *(SP string SP string) ")" / nil
+result<std::vector<std::pair<std::string, std::string>>> parse_body_fld_param(parse_cursor& in) {
+    std::vector<std::pair<std::string, std::string>> params;
+    if (consume_word(in, "NIL")) return params;
+    MAILACCESS_TRY(in.expect('('));
+    for (;;) {
+        auto k = parse_string(in);
+        if (!k) return unexpected(k.error());
+        MAILACCESS_TRY(expect_sp(in));
+        auto v = parse_string(in);
+        if (!v) return unexpected(v.error());
+        params.emplace_back(std::move(*k), std::move(*v));
+        if (in.consume(')')) return params;
+        MAILACCESS_TRY(expect_sp(in));
+    }
+}
+
+// body-extension  = nstring / number / "(" body-extension *(SP body-extension) ")"
+result<body_extension> parse_body_extension(parse_cursor& in) {
+    MAILACCESS_TRY(in.enter());
+    nesting guard{in};
+    if (in.consume('(')) {
+        std::vector<body_extension> list;
+        for (;;) {
+            auto e = parse_body_extension(in);
+            if (!e) return unexpected(e.error());
+            list.push_back(std::move(*e));
+            if (in.consume(')')) return body_extension{std::move(list)};
+            MAILACCESS_TRY(expect_sp(in));
+        }
+    }
+    if (in.peek() >= '0' && in.peek() <= '9') {
+        auto n = parse_number(in);
+        if (!n) return unexpected(n.error());
+        return body_extension{*n};
+    }
+    auto s = parse_nstring(in);
+    if (!s) return unexpected(s.error());
+    return body_extension{std::move(*s)};
+}
+
+// [SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]
+result<void> parse_extension_tail(parse_cursor& in, body_structure& b) {
+    if (!in.consume(' ')) return {};
+    if (!consume_word(in, "NIL")) {
+        MAILACCESS_TRY(in.expect('('));
+        body_disposition d;
+        auto t = parse_string(in);
+        if (!t) return unexpected(t.error());
+        d.type = std::move(*t);
+        MAILACCESS_TRY(expect_sp(in));
+        auto p = parse_body_fld_param(in);
+        if (!p) return unexpected(p.error());
+        d.params = std::move(*p);
+        MAILACCESS_TRY(in.expect(')'));
+        b.disposition = std::move(d);
+    }
+    if (!in.consume(' ')) return {};
+    if (in.consume('(')) {
+        for (;;) {
+            auto l = parse_string(in);
+            if (!l) return unexpected(l.error());
+            b.language.push_back(std::move(*l));
+            if (in.consume(')')) break;
+            MAILACCESS_TRY(expect_sp(in));
+        }
+    } else {
+        auto l = parse_nstring(in);
+        if (!l) return unexpected(l.error());
+        if (*l) b.language.push_back(std::move(**l));
+    }
+    if (!in.consume(' ')) return {};
+    auto loc = parse_nstring(in);
+    if (!loc) return unexpected(loc.error());
+    b.location = std::move(*loc);
+    while (in.consume(' ')) {
+        auto e = parse_body_extension(in);
+        if (!e) return unexpected(e.error());
+        b.extensions.push_back(std::move(*e));
+    }
+    return {};
+}
+
+/// RFC 3501 section 9:
+///     body            = "(" (body-type-1part / body-type-mpart) ")"
+///     body-type-mpart = 1*body SP media-subtype [SP body-ext-mpart]
+///     body-type-1part = (body-type-basic / body-type-msg / body-type-text) [SP body-ext-1part]
+/// Extension data is accepted only when `extended` (BODYSTRUCTURE), since
+/// the model writes none for BODY.
+result<body_structure> parse_body(parse_cursor& in, bool extended) {
+    MAILACCESS_TRY(in.enter());
+    nesting guard{in};
+    body_structure b;
+    MAILACCESS_TRY(in.expect('('));
+    if (in.next_is('(')) {
+        b.type = body_structure::kind::multipart;
+        b.media_type = "MULTIPART";
+        while (in.next_is('(')) {
+            auto part = parse_body(in, extended);
+            if (!part) return unexpected(part.error());
+            b.parts.push_back(std::move(*part));
+        }
+        MAILACCESS_TRY(expect_sp(in));
+        auto sub = parse_string(in);
+        if (!sub) return unexpected(sub.error());
+        b.media_subtype = std::move(*sub);
+        if (extended && in.consume(' ')) {
+            auto p = parse_body_fld_param(in);
+            if (!p) return unexpected(p.error());
+            b.params = std::move(*p);
+            MAILACCESS_TRY(parse_extension_tail(in, b));
+        }
+        MAILACCESS_TRY(in.expect(')'));
+        return b;
+    }
+    auto type = parse_string(in);
+    if (!type) return unexpected(type.error());
+    MAILACCESS_TRY(expect_sp(in));
+    auto sub = parse_string(in);
+    if (!sub) return unexpected(sub.error());
+    b.media_type = std::move(*type);
+    b.media_subtype = std::move(*sub);
+    if (iequals(b.media_type, "TEXT"))
+        b.type = body_structure::kind::text;
+    else if (iequals(b.media_type, "MESSAGE") &&
+             (iequals(b.media_subtype, "RFC822") || iequals(b.media_subtype, "GLOBAL")))
+        b.type = body_structure::kind::message;
+    else
+        b.type = body_structure::kind::basic;
+    MAILACCESS_TRY(expect_sp(in));
+    auto params = parse_body_fld_param(in);
+    if (!params) return unexpected(params.error());
+    b.params = std::move(*params);
+    MAILACCESS_TRY(expect_sp(in));
+    auto id = parse_nstring(in);
+    if (!id) return unexpected(id.error());
+    b.id = std::move(*id);
+    MAILACCESS_TRY(expect_sp(in));
+    auto desc = parse_nstring(in);
+    if (!desc) return unexpected(desc.error());
+    b.description = std::move(*desc);
+    MAILACCESS_TRY(expect_sp(in));
+    auto enc = parse_string(in);
+    if (!enc) return unexpected(enc.error());
+    b.encoding = std::move(*enc);
+    MAILACCESS_TRY(expect_sp(in));
+    auto octets = parse_number(in);
+    if (!octets) return unexpected(octets.error());
+    b.octets = *octets;
+    if (b.type == body_structure::kind::message) {
+        MAILACCESS_TRY(expect_sp(in));
+        auto env = parse_envelope(in);
+        if (!env) return unexpected(env.error());
+        b.message_envelope = std::move(*env);
+        MAILACCESS_TRY(expect_sp(in));
+        auto inner = parse_body(in, extended);
+        if (!inner) return unexpected(inner.error());
+        b.parts.push_back(std::move(*inner));
+    }
+    if (b.type != body_structure::kind::basic) {
+        MAILACCESS_TRY(expect_sp(in));
+        auto lines = parse_number(in);
+        if (!lines) return unexpected(lines.error());
+        b.lines = *lines;
+    }
+    if (extended && in.consume(' ')) {
+        auto md5 = parse_nstring(in);
+        if (!md5) return unexpected(md5.error());
+        b.md5 = std::move(*md5);
+        MAILACCESS_TRY(parse_extension_tail(in, b));
+    }
+    MAILACCESS_TRY(in.expect(')'));
+    return b;
+}
+
+result<fetch_item> parse_msg_att(parse_cursor& in) {
+    const auto name = in.word();
+    if (iequals(name, "UID")) {
+        MAILACCESS_TRY(expect_sp(in));
+        auto n = parse_nz_number(in);
+        if (!n) return unexpected(n.error());
+        return fetch_item(fetch_item_types::uid{*n});
+    }
+    if (iequals(name, "FLAGS")) {
+        MAILACCESS_TRY(expect_sp(in));
+        auto f = parse_flag_fetch_list(in);
+        if (!f) return unexpected(f.error());
+        return fetch_item(fetch_item_types::flags{std::move(*f)});
+    }
+    if (iequals(name, "INTERNALDATE")) {
+        MAILACCESS_TRY(expect_sp(in));
+        auto d = parse_date_time(in);
+        if (!d) return unexpected(d.error());
+        return fetch_item(fetch_item_types::internaldate{*d});
+    }
+    if (iequals(name, "RFC822.SIZE")) {
+        MAILACCESS_TRY(expect_sp(in));
+        auto n = parse_number64(in);
+        if (!n) return unexpected(n.error());
+        return fetch_item(fetch_item_types::rfc822_size{*n});
+    }
+    if (iequals(name, "MODSEQ")) {
+        MAILACCESS_TRY(in.expect(' '));
+        MAILACCESS_TRY(in.expect('('));
+        auto n = parse_mod_sequence_value(in);
+        if (!n) return unexpected(n.error());
+        MAILACCESS_TRY(in.expect(')'));
+        return fetch_item(fetch_item_types::modseq{*n});
+    }
+    if (iequals(name, "ENVELOPE")) {
+        MAILACCESS_TRY(expect_sp(in));
+        auto e = parse_envelope(in);
+        if (!e) return unexpected(e.error());
+        return fetch_item(fetch_item_types::envelope{std::move(*e)});
+    }
+    if (iequals(name, "BODYSTRUCTURE") || (iequals(name, "BODY") && in.next_is(' '))) {
+        const bool extended = iequals(name, "BODYSTRUCTURE");
+        MAILACCESS_TRY(expect_sp(in));
+        auto b = parse_body(in, extended);
+        if (!b) return unexpected(b.error());
+        return fetch_item(fetch_item_types::body{std::move(*b), extended});
+    }
+    if (iequals(name, "BODY") || iequals(name, "BINARY")) {
+        fetch_body_section r;
+        r.binary = iequals(name, "BINARY");
+        if (!in.next_is('[')) return unexpected(errc::bad_syntax);
+        if (r.binary) {
+            auto p = parse_section_binary(in);
+            if (!p) return unexpected(p.error());
+            auto s = section_spec::make(std::move(*p));
+            if (!s) return unexpected(s.error());
+            r.section = std::move(*s);
+        } else {
+            auto s = parse_section(in);
+            if (!s) return unexpected(s.error());
+            r.section = std::move(*s);
+        }
+        if (in.consume('<')) {
+            auto n = parse_number(in);
+            if (!n) return unexpected(n.error());
+            r.origin = *n;
+            MAILACCESS_TRY(in.expect('>'));
+        }
+        MAILACCESS_TRY(expect_sp(in));
+        if (in.next_is('~')) {
+            auto d = parse_literal8(in);
+            if (!d) return unexpected(d.error());
+            r.data = std::move(*d);
+        } else {
+            auto d = parse_nstring(in);
+            if (!d) return unexpected(d.error());
+            r.data = std::move(*d);
+        }
+        return fetch_item(std::move(r));
+    }
+    return unexpected(errc::bad_syntax);
+}
+
+result<fetch_data> parse_fetch(parse_cursor& in, std::uint32_t seq) {
+    fetch_data r;
+    r.seq = seq;
+    MAILACCESS_TRY(in.expect('('));
+    for (;;) {
+        auto item = parse_msg_att(in);
+        if (!item) return unexpected(item.error());
+        r.items.push_back(std::move(*item));
+        if (in.consume(')')) return r;
+        MAILACCESS_TRY(expect_sp(in));
+    }
+}
+
+result<response> parse_untagged(parse_cursor& in) {
+    if (in.peek() >= '0' && in.peek() <= '9') {
+        auto n = parse_number(in);
+        if (!n) return unexpected(n.error());
+        MAILACCESS_TRY(expect_sp(in));
+        if (consume_word(in, "EXISTS")) return response(exists_data{*n});
+        if (consume_word(in, "RECENT")) return response(recent_data{*n});
+        if (*n == 0) return unexpected(errc::bad_syntax);
+        if (consume_word(in, "EXPUNGE")) return response(expunge_data{*n});
+        if (consume_word(in, "FETCH")) {
+            MAILACCESS_TRY(expect_sp(in));
+            auto f = parse_fetch(in, *n);
+            if (!f) return unexpected(f.error());
+            return response(std::move(*f));
+        }
+        return unexpected(errc::bad_syntax);
+    }
+    if (in.rest().size() >= 10 && iequals(in.rest().substr(0, 10), "CAPABILITY")) {
+        auto caps = parse_capability_data(in);
+        if (!caps) return unexpected(caps.error());
+        return response(capability_data{std::move(*caps)});
+    }
+    if (consume_word(in, "FLAGS")) {
+        MAILACCESS_TRY(expect_sp(in));
+        auto f = parse_flag_fetch_list(in);
+        if (!f) return unexpected(f.error());
+        return response(flags_data{std::move(*f)});
+    }
+    const bool lsub = consume_word(in, "LSUB");
+    if (lsub || consume_word(in, "LIST")) {
+        MAILACCESS_TRY(expect_sp(in));
+        auto l = parse_mailbox_list(in, lsub);
+        if (!l) return unexpected(l.error());
+        return response(std::move(*l));
+    }
+    if (consume_word(in, "STATUS")) {
+        MAILACCESS_TRY(expect_sp(in));
+        auto s = parse_status_data(in);
+        if (!s) return unexpected(s.error());
+        return response(std::move(*s));
+    }
+    if (consume_word(in, "SEARCH")) {
+        auto s = parse_search_data(in);
+        if (!s) return unexpected(s.error());
+        return response(std::move(*s));
+    }
+    const auto before = in.position();
+    if (auto ext = parse_untagged_extension(in)) return ext;
+    in.set_position(before);
+    auto st = parse_status(in, std::nullopt);
+    if (!st) return unexpected(st.error());
+    return response(std::move(*st));
+}
+
+}  // namespace
+
+result<response> parse_response(std::string_view message, std::span<const framer::literal_info> literals,
+                                parse_options options) {
+    for (const auto& lit : literals)
+        if (lit.streamed) return unexpected(errc::bad_syntax);
+    parse_cursor in(message, options);
+    result<response> r = unexpected(errc::bad_syntax);
+    if (in.consume('+')) {
+        continuation_request c;
+        if (in.consume(' ')) {
+            auto t = parse_resp_text(in, c.code, c.text);
+            if (!t) return unexpected(t.error());
+        }
+        r = response(std::move(c));
+    } else if (in.consume('*')) {
+        MAILACCESS_TRY(expect_sp(in));
+        r = parse_untagged(in);
+    } else {
+        auto t = parse_tag(in);
+        if (!t) return unexpected(t.error());
+        MAILACCESS_TRY(expect_sp(in));
+        auto s = parse_status(in, std::move(*t));
+        if (!s) return unexpected(s.error());
+        r = response(std::move(*s));
+    }
+    if (!r) return r;
+    if (in.rest() != "\r\n") return unexpected(errc::bad_syntax);
+    return r;
+}
+
+}  // namespace mailaccess::imap
+
+#undef MAILACCESS_TRY
