@@ -52,7 +52,6 @@ TEST_CASE("uidlist rejects malformed input", "[maildir][uidlist]") {
     }
 }
 
-
 TEST_CASE("Maildir file names carry flags and sizes", "[maildir][filename]") {
     const std::string name = "1700000000.M5P9Q1.host,S=1234,W=1260:2,PSa";
     CHECK(basename_of(name) == "1700000000.M5P9Q1.host,S=1234,W=1260");
