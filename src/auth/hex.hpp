@@ -3,7 +3,9 @@
 // Internal helpers shared by the auth sources; not installed.
 
 #include <cstddef>
+
 #include <cstdint>
+#include <mailaccess/core/ascii.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,18 +46,8 @@ inline std::optional<std::string> from_hex(std::string_view text) {
     return out;
 }
 
-/// ASCII case-insensitive equality (scheme and mechanism names).
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i];
-        char y = b[i];
-        if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-        if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-        if (x != y) return false;
-    }
-    return true;
-}
+/// Scheme and mechanism names compare ASCII case-insensitively.
+using mailaccess::iequals;
 
 /// Parses a decimal number in [1, max] with no sign, spaces or leading '+'.
 inline std::optional<std::uint32_t> parse_rounds(std::string_view text, std::uint32_t max) {

@@ -1,3 +1,4 @@
+#include <mailaccess/core/ascii.hpp>
 #include <mailaccess/pop3/parser.hpp>
 #include "token.hpp"
 
@@ -8,14 +9,8 @@
 namespace mailaccess::pop3 {
 namespace {
 
-char to_upper(char c) noexcept { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (to_upper(a[i]) != to_upper(b[i])) return false;
-    return true;
-}
+using mailaccess::ascii_to_upper;
+using mailaccess::iequals;
 
 using detail::is_token;
 
@@ -196,7 +191,7 @@ result<command> parse_command(std::string_view line) {
             // RFC 5034 section 4: AUTH mechanism [initial-response]. A bare AUTH
             // (mechanism list, a common extension) is accepted as an empty name.
             if (a.n >= 1) {
-                for (char c : a.v[0]) cmd.name.push_back(to_upper(c));
+                for (char c : a.v[0]) cmd.name.push_back(ascii_to_upper(c));
             }
             if (a.n == 2) {
                 cmd.credential = secret<>(std::string(a.v[1]));

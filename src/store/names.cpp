@@ -10,13 +10,9 @@ namespace mailaccess::store::detail {
 namespace {
 constexpr std::size_t max_name_length = 1024;
 
-int lower(char c) noexcept { return std::tolower(static_cast<unsigned char>(c)); }
+// ASCII only: std::tolower would follow whatever locale the host set.
+char lower(char c) noexcept { return ascii_to_lower(c); }
 }  // namespace
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
 
 bool iless(std::string_view a, std::string_view b) noexcept {
     return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),

@@ -6,6 +6,7 @@
 // library can link against it.
 
 #include <mailaccess/core/api.hpp>
+#include <mailaccess/core/ascii.hpp>
 #include <mailaccess/core/result.hpp>
 
 #include <string>
@@ -14,8 +15,8 @@
 
 namespace mailaccess::store::detail {
 
-/// ASCII case-insensitive equality and ordering (IMAP keywords, "INBOX").
-MAILACCESS_API bool iequals(std::string_view a, std::string_view b) noexcept;
+/// ASCII case-insensitive equality (core's) and ordering (IMAP keywords, "INBOX").
+using mailaccess::iequals;
 MAILACCESS_API bool iless(std::string_view a, std::string_view b) noexcept;
 
 /// RFC 3501 5.1: INBOX is case-insensitive and comes back as "INBOX"; other

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <mailaccess/core/api.hpp>
+#include <mailaccess/core/ascii.hpp>
 #include <mailaccess/core/result.hpp>
 #include <mailaccess/imap/parse_cursor.hpp>
 #include <mailaccess/imap/writer.hpp>
@@ -34,8 +35,9 @@ private:
     std::string text_;
 };
 
-/// True when `a` and `b` are equal ignoring ASCII case.
-MAILACCESS_API bool iequals(std::string_view a, std::string_view b) noexcept;
+/// True when `a` and `b` are equal ignoring ASCII case (core's, shared by
+/// every module).
+using mailaccess::iequals;
 
 /// RFC 3501 section 9:
 ///     atom            = 1*ATOM-CHAR
