@@ -461,6 +461,14 @@ result<command::body_type> parse_body(context& c, std::string_view name) {
     if (iequals(name, "CLOSE")) return command::body_type(cmd::close{});
     if (iequals(name, "UNSELECT")) return command::body_type(cmd::unselect{});
     if (iequals(name, "EXPUNGE")) return command::body_type(cmd::expunge{});
+    if (iequals(name, "COMPRESS")) {
+        // RFC 4978 section 4: compress = "COMPRESS" SP algorithm; algorithm = "DEFLATE"
+        // (any atom is taken; the session answers an unknown one with NO).
+        MAILACCESS_IMAP_TRY(sp(in));
+        auto algorithm = parse_atom(in);
+        MAILACCESS_IMAP_TRY(algorithm);
+        return command::body_type(cmd::compress{std::move(*algorithm)});
+    }
     if (iequals(name, "AUTHENTICATE")) {
         // RFC 3501 section 9, RFC 4959 section 7:
         //     authenticate    = "AUTHENTICATE" SP auth-type [SP initial-response]

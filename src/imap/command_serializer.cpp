@@ -180,6 +180,9 @@ void write_body(writer& out, const command::body_type& body) {
                 }
             } else if constexpr (std::is_same_v<T, cmd::namespace_>) {
                 out.raw("NAMESPACE");
+            } else if constexpr (std::is_same_v<T, cmd::compress>) {
+                out.raw("COMPRESS ");
+                write(out, c.algorithm);
             } else if constexpr (std::is_same_v<T, cmd::idle>) {
                 out.raw("IDLE");
             } else if constexpr (std::is_same_v<T, cmd::getquota>) {
@@ -261,7 +264,7 @@ std::string_view command_name(const command& value) noexcept {
         "EXAMINE",     "CREATE",       "DELETE",   "RENAME",   "SUBSCRIBE",    "UNSUBSCRIBE", "LIST",
         "LSUB",        "STATUS",       "APPEND",   "ENABLE",   "ID",           "NAMESPACE",   "IDLE",
         "GETQUOTA",    "GETQUOTAROOT", "SETQUOTA", "CHECK",    "CLOSE",        "UNSELECT",    "EXPUNGE",
-        "UID EXPUNGE", "SEARCH",       "FETCH",    "STORE",    "COPY",         "MOVE"};
+        "UID EXPUNGE", "SEARCH",       "FETCH",    "STORE",    "COPY",         "MOVE",        "COMPRESS"};
     static_assert(std::size(names) == std::variant_size_v<command::body_type>);
     const std::string_view name = names[value.body.index()];
     bool uid = false;

@@ -3,6 +3,8 @@
 #include <mailaccess/imap/atom.hpp>
 #include <mailaccess/imap/string.hpp>
 
+#include <optional>
+#include <span>
 #include <string>
 
 namespace mailaccess::imap {
@@ -14,6 +16,50 @@ namespace {
     } while (0)
 
 result<void> expect_sp(parse_cursor& in) { return in.expect(' '); }
+
+// The framer's literals of the message being parsed: which were streamed,
+// and which of those the parser has taken as message text.
+struct literal_context {
+    std::span<const framer::literal_info> literals;
+    std::size_t taken = 0;
+
+    struct streamed_literal {
+        std::uint64_t size = 0;
+        std::size_t index = 0;
+    };
+
+    // At `{N}` / `~{N}` CRLF whose body the framer streamed: consumes the
+    // announcement and returns the literal; otherwise leaves `in` alone.
+    std::optional<streamed_literal> take_streamed(parse_cursor& in) {
+        if (literals.empty()) return std::nullopt;
+        const auto start = in.position();
+        in.consume('~');
+        if (!in.consume('{')) {
+            in.set_position(start);
+            return std::nullopt;
+        }
+        auto size = parse_number64(in);
+        in.consume('+');
+        if (!size || !in.consume('}') || !in.consume('\r') || !in.consume('\n')) {
+            in.set_position(start);
+            return std::nullopt;
+        }
+        for (std::size_t i = 0; i < literals.size(); ++i) {
+            if (literals[i].offset != in.position()) continue;
+            if (!literals[i].streamed || literals[i].size != *size) break;
+            ++taken;
+            return streamed_literal{*size, i};
+        }
+        in.set_position(start);
+        return std::nullopt;
+    }
+
+    bool all_streamed_taken() const noexcept {
+        std::size_t streamed = 0;
+        for (const auto& l : literals) streamed += l.streamed ? 1 : 0;
+        return streamed == taken;
+    }
+};
 
 // Consumes `keyword` only when a non-atom character follows it, so that
 // "EXISTS" does not match a prefix of "EXISTSX".
@@ -221,7 +267,53 @@ result<char> parse_delimiter(parse_cursor& in, bool& is_nil) {
     return (*q)[0];
 }
 
+// RFC 4466 section 2.1:
+//     tagged-ext-comp = astring / tagged-ext-comp *(SP tagged-ext-comp) / "(" tagged-ext-comp ")"
+// `in_list`: the comps of one parenthesised level, up to its ")".
+result<tagged_ext_value> parse_tagged_ext_comp_list(parse_cursor& in, bool allow_empty) {
+    MAILACCESS_TRY(in.enter());
+    tagged_ext_value v;
+    v.is_list = true;
+    if (!(allow_empty && in.next_is(')'))) {
+        for (;;) {
+            if (in.consume('(')) {
+                auto inner = parse_tagged_ext_comp_list(in, false);
+                if (!inner) return unexpected(inner.error());
+                v.items.push_back(std::move(*inner));
+            } else {
+                auto text = parse_astring(in);
+                if (!text) return unexpected(text.error());
+                tagged_ext_value t;
+                t.text = std::move(*text);
+                v.items.push_back(std::move(t));
+            }
+            if (!in.consume(' ')) break;
+        }
+    }
+    MAILACCESS_TRY(in.expect(')'));
+    in.leave();
+    return v;
+}
+
+//     tagged-ext-val    = tagged-ext-simple / "(" [tagged-ext-comp] ")"
+//     tagged-ext-simple = sequence-set / number / number64
+result<tagged_ext_value> parse_tagged_ext_val(parse_cursor& in) {
+    if (in.consume('(')) return parse_tagged_ext_comp_list(in, true);
+    const auto rest = in.rest();
+    std::size_t n = 0;
+    while (n < rest.size() && ((rest[n] >= '0' && rest[n] <= '9') || rest[n] == ':' || rest[n] == ',' ||
+                               rest[n] == '*' || rest[n] == '$'))
+        ++n;
+    if (n == 0) return unexpected(errc::bad_syntax);
+    tagged_ext_value v;
+    v.simple = true;
+    v.text.assign(rest.substr(0, n));
+    in.advance(n);
+    return v;
+}
+
 // mailbox-list = "(" [mbx-list-flags] ")" SP (DQUOTE QUOTED-CHAR DQUOTE / nil) SP mailbox
+//                [SP mbox-list-extended]                                  ; RFC 5258 section 9
 result<list_data> parse_mailbox_list(parse_cursor& in, bool lsub) {
     list_data r;
     r.lsub = lsub;
@@ -230,6 +322,7 @@ result<list_data> parse_mailbox_list(parse_cursor& in, bool lsub) {
         for (;;) {
             MAILACCESS_TRY(in.expect('\\'));
             const auto name = in.word();
+            if (name.empty()) return unexpected(errc::bad_syntax);
             bool found = false;
             for (std::size_t i = 0; i <= static_cast<std::size_t>(mailbox_attribute::important); ++i) {
                 const auto a = static_cast<mailbox_attribute>(i);
@@ -239,8 +332,8 @@ result<list_data> parse_mailbox_list(parse_cursor& in, bool lsub) {
                     break;
                 }
             }
-            // TODO(#responses): keep unknown mbx-list-oflag extensions instead of rejecting.
-            if (!found) return unexpected(errc::bad_syntax);
+            // RFC 3501 section 9: mbx-list-oflag =/ flag-extension.
+            if (!found) r.other_attributes.emplace_back(name);
             if (in.consume(')')) break;
             MAILACCESS_TRY(expect_sp(in));
         }
@@ -254,22 +347,39 @@ result<list_data> parse_mailbox_list(parse_cursor& in, bool lsub) {
     auto m = parse_mailbox(in);
     if (!m) return unexpected(m.error());
     r.mailbox = std::move(*m);
-    // RFC 5258 section 9: [SP mbox-list-extended]; only CHILDINFO is modelled.
-    if (in.consume(' ')) {
-        MAILACCESS_TRY(in.expect('('));
+    //     mbox-list-extended = "(" [mbox-list-extended-item *(SP mbox-list-extended-item)] ")"
+    //     mbox-list-extended-item = mbox-list-extended-item-tag SP tagged-ext-val
+    if (!in.consume(' ')) return r;
+    MAILACCESS_TRY(in.expect('('));
+    if (in.consume(')')) return r;
+    for (;;) {
         auto item = parse_astring(in);
         if (!item) return unexpected(item.error());
-        if (!iequals(*item, "CHILDINFO")) return unexpected(errc::bad_syntax);
         MAILACCESS_TRY(expect_sp(in));
-        MAILACCESS_TRY(in.expect('('));
-        for (;;) {
-            auto opt = parse_string(in);
-            if (!opt) return unexpected(opt.error());
-            r.childinfo.push_back(std::move(*opt));
-            if (in.consume(')')) break;
-            MAILACCESS_TRY(expect_sp(in));
+        if (iequals(*item, "CHILDINFO") && r.childinfo.empty()) {
+            // RFC 5258 section 9: "CHILDINFO" SP "(" list-select-base-opt-quoted *(SP ...) ")"
+            MAILACCESS_TRY(in.expect('('));
+            for (;;) {
+                auto opt = parse_string(in);
+                if (!opt) return unexpected(opt.error());
+                r.childinfo.push_back(std::move(*opt));
+                if (in.consume(')')) break;
+                MAILACCESS_TRY(expect_sp(in));
+            }
+        } else if (iequals(*item, "OLDNAME") && !r.oldname) {
+            // RFC 9051 section 9: mbox-list-oldname = "OLDNAME" SP "(" mailbox ")"
+            MAILACCESS_TRY(in.expect('('));
+            auto old = parse_mailbox(in);
+            if (!old) return unexpected(old.error());
+            r.oldname = std::move(*old);
+            MAILACCESS_TRY(in.expect(')'));
+        } else {
+            auto v = parse_tagged_ext_val(in);
+            if (!v) return unexpected(v.error());
+            r.extended.emplace_back(std::move(*item), std::move(*v));
         }
-        MAILACCESS_TRY(in.expect(')'));
+        if (in.consume(')')) break;
+        MAILACCESS_TRY(expect_sp(in));
     }
     return r;
 }
@@ -716,7 +826,7 @@ result<body_structure> parse_body(parse_cursor& in, bool extended) {
     return b;
 }
 
-result<fetch_item> parse_msg_att(parse_cursor& in) {
+result<fetch_item> parse_msg_att(parse_cursor& in, literal_context& lits) {
     const auto name = in.word();
     if (iequals(name, "UID")) {
         MAILACCESS_TRY(expect_sp(in));
@@ -763,11 +873,22 @@ result<fetch_item> parse_msg_att(parse_cursor& in) {
         if (!b) return unexpected(b.error());
         return fetch_item(fetch_item_types::body{std::move(*b), extended});
     }
+    if (iequals(name, "BINARY.SIZE")) {
+        fetch_item_types::binary_size r;
+        auto p = parse_section_binary(in);
+        if (!p) return unexpected(p.error());
+        r.part = std::move(*p);
+        MAILACCESS_TRY(expect_sp(in));
+        auto n = parse_number64(in);
+        if (!n) return unexpected(n.error());
+        r.value = *n;
+        return fetch_item(std::move(r));
+    }
+    fetch_body_section r;
     if (iequals(name, "BODY") || iequals(name, "BINARY")) {
-        fetch_body_section r;
-        r.binary = iequals(name, "BINARY");
+        r.form = iequals(name, "BINARY") ? body_item_form::binary : body_item_form::body;
         if (!in.next_is('[')) return unexpected(errc::bad_syntax);
-        if (r.binary) {
+        if (r.form == body_item_form::binary) {
             auto p = parse_section_binary(in);
             if (!p) return unexpected(p.error());
             auto s = section_spec::make(std::move(*p));
@@ -784,27 +905,42 @@ result<fetch_item> parse_msg_att(parse_cursor& in) {
             r.origin = *n;
             MAILACCESS_TRY(in.expect('>'));
         }
-        MAILACCESS_TRY(expect_sp(in));
-        if (in.next_is('~')) {
-            auto d = parse_literal8(in);
-            if (!d) return unexpected(d.error());
-            r.data = std::move(*d);
-        } else {
-            auto d = parse_nstring(in);
-            if (!d) return unexpected(d.error());
-            r.data = std::move(*d);
-        }
+    } else if (iequals(name, "RFC822")) {
+        r.form = body_item_form::rfc822;
+    } else if (iequals(name, "RFC822.HEADER")) {
+        r.form = body_item_form::rfc822_header;
+    } else if (iequals(name, "RFC822.TEXT")) {
+        r.form = body_item_form::rfc822_text;
+    } else {
+        return unexpected(errc::bad_syntax);
+    }
+    MAILACCESS_TRY(expect_sp(in));
+    if (auto streamed = lits.take_streamed(in)) {
+        r.streamed_size = streamed->size;
+        r.literal_index = streamed->index;
         return fetch_item(std::move(r));
     }
-    return unexpected(errc::bad_syntax);
+    // RFC 3516 section 4.2: BINARY data may come as literal8 ("~{N}"). Other
+    // text items are nstrings, but our writer sends a NUL-carrying value as
+    // literal8 (it has no other form), so the parser takes it everywhere.
+    if (in.next_is('~')) {
+        auto d = parse_literal8(in);
+        if (!d) return unexpected(d.error());
+        r.data = std::move(*d);
+    } else {
+        auto d = parse_nstring(in);
+        if (!d) return unexpected(d.error());
+        r.data = std::move(*d);
+    }
+    return fetch_item(std::move(r));
 }
 
-result<fetch_data> parse_fetch(parse_cursor& in, std::uint32_t seq) {
+result<fetch_data> parse_fetch(parse_cursor& in, std::uint32_t seq, literal_context& lits) {
     fetch_data r;
     r.seq = seq;
     MAILACCESS_TRY(in.expect('('));
     for (;;) {
-        auto item = parse_msg_att(in);
+        auto item = parse_msg_att(in, lits);
         if (!item) return unexpected(item.error());
         r.items.push_back(std::move(*item));
         if (in.consume(')')) return r;
@@ -812,7 +948,7 @@ result<fetch_data> parse_fetch(parse_cursor& in, std::uint32_t seq) {
     }
 }
 
-result<response> parse_untagged(parse_cursor& in) {
+result<response> parse_untagged(parse_cursor& in, literal_context& lits) {
     if (in.peek() >= '0' && in.peek() <= '9') {
         auto n = parse_number(in);
         if (!n) return unexpected(n.error());
@@ -823,7 +959,7 @@ result<response> parse_untagged(parse_cursor& in) {
         if (consume_word(in, "EXPUNGE")) return response(expunge_data{*n});
         if (consume_word(in, "FETCH")) {
             MAILACCESS_TRY(expect_sp(in));
-            auto f = parse_fetch(in, *n);
+            auto f = parse_fetch(in, *n, lits);
             if (!f) return unexpected(f.error());
             return response(std::move(*f));
         }
@@ -870,8 +1006,7 @@ result<response> parse_untagged(parse_cursor& in) {
 
 result<response> parse_response(std::string_view message, std::span<const framer::literal_info> literals,
                                 parse_options options) {
-    for (const auto& lit : literals)
-        if (lit.streamed) return unexpected(errc::bad_syntax);
+    literal_context lits{literals};
     parse_cursor in(message, options);
     result<response> r = unexpected(errc::bad_syntax);
     if (in.consume('+')) {
@@ -883,7 +1018,7 @@ result<response> parse_response(std::string_view message, std::span<const framer
         r = response(std::move(c));
     } else if (in.consume('*')) {
         MAILACCESS_TRY(expect_sp(in));
-        r = parse_untagged(in);
+        r = parse_untagged(in, lits);
     } else {
         auto t = parse_tag(in);
         if (!t) return unexpected(t.error());
@@ -894,6 +1029,9 @@ result<response> parse_response(std::string_view message, std::span<const framer
     }
     if (!r) return r;
     if (in.rest() != "\r\n") return unexpected(errc::bad_syntax);
+    // A streamed literal has no bytes in `message`; anywhere but message
+    // text its position would have been read as inline data.
+    if (!lits.all_streamed_taken()) return unexpected(errc::bad_syntax);
     return r;
 }
 

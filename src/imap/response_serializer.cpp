@@ -4,11 +4,12 @@
 
 #include <array>
 #include <string>
+#include <utility>
 
 namespace mailaccess::imap {
 namespace {
 
-constexpr std::array<std::string_view, 36> code_names = {"ALERT",
+constexpr std::array<std::string_view, 37> code_names = {"ALERT",
                                                          "BADCHARSET",
                                                          "CAPABILITY",
                                                          "PARSE",
@@ -43,6 +44,7 @@ constexpr std::array<std::string_view, 36> code_names = {"ALERT",
                                                          "MODIFIED",
                                                          "CLOSED",
                                                          "TOOBIG",
+                                                         "COMPRESSIONACTIVE",
                                                          ""};
 
 constexpr std::array<std::string_view, 17> attribute_names = {
@@ -150,6 +152,22 @@ void write_extension_tail(writer& out, const body_structure& b) {
     }
 }
 
+void write_tagged_ext(writer& out, const tagged_ext_value& v) {
+    if (!v.is_list) {
+        if (v.simple)
+            out.raw(v.text);  // a sequence-set or number: ASCII digits and ":,*$"
+        else
+            out.astring(v.text);
+        return;
+    }
+    out.raw('(');
+    for (std::size_t i = 0; i < v.items.size(); ++i) {
+        if (i > 0) out.sp();
+        write_tagged_ext(out, v.items[i]);
+    }
+    out.raw(')');
+}
+
 struct data_writer {
     writer& out;
     std::vector<stream_slot>* slots;
@@ -175,23 +193,45 @@ struct data_writer {
     }
     void operator()(const list_data& r) {
         out.raw(r.lsub ? "* LSUB (" : "* LIST (");
-        for (std::size_t i = 0; i < r.attributes.size(); ++i) {
-            if (i > 0) out.sp();
-            out.raw(to_string(r.attributes[i]));
+        bool first = true;
+        for (const auto a : r.attributes) {
+            if (!std::exchange(first, false)) out.sp();
+            out.raw(to_string(a));
+        }
+        for (const auto& a : r.other_attributes) {
+            if (!std::exchange(first, false)) out.sp();
+            out.raw('\\').raw(a);
         }
         out.raw(") ");
         write_delimiter(out, r.delimiter);
         out.sp();
         write(out, r.mailbox);
+        if (r.childinfo.empty() && !r.oldname && r.extended.empty()) return;
+        // RFC 5258 section 9: SP "(" mbox-list-extended-item *(SP ...) ")",
+        // each item `tag SP tagged-ext-val`.
+        out.raw(" (");
+        first = true;
         if (!r.childinfo.empty()) {
-            // RFC 5258 section 4: mbox-list-extended = "(" "CHILDINFO" SP "(" ... ")" ")"
-            out.raw(" (\"CHILDINFO\" (");
+            first = false;
+            out.raw("\"CHILDINFO\" (");
             for (std::size_t i = 0; i < r.childinfo.size(); ++i) {
                 if (i > 0) out.sp();
                 out.string(r.childinfo[i]);
             }
-            out.raw("))");
+            out.raw(')');
         }
+        if (r.oldname) {
+            if (!std::exchange(first, false)) out.sp();
+            out.raw("\"OLDNAME\" (");  // RFC 9051 section 9: mbox-list-oldname
+            write(out, *r.oldname);
+            out.raw(')');
+        }
+        for (const auto& item : r.extended) {
+            if (!std::exchange(first, false)) out.sp();
+            out.astring(item.first).sp();
+            write_tagged_ext(out, item.second);
+        }
+        out.raw(')');
     }
     void operator()(const status_data& r) {
         out.raw("* STATUS ");
@@ -322,23 +362,35 @@ struct data_writer {
         out.raw(r.extended ? "BODYSTRUCTURE " : "BODY ");
         write(out, r.value, r.extended);
     }
+    void operator()(const fetch_item_types::binary_size& r) {
+        out.raw("BINARY.SIZE");
+        write_section_binary(out, r.part);
+        out.sp().number(r.value);
+    }
     void operator()(const fetch_body_section& r) {
-        if (r.binary) {
-            out.raw("BINARY");
-            write_section_binary(out, r.section.part());
-        } else {
-            out.raw("BODY");
-            write(out, r.section);
+        const bool binary = r.form == body_item_form::binary;
+        switch (r.form) {
+            case body_item_form::body:
+                out.raw("BODY");
+                write(out, r.section);
+                break;
+            case body_item_form::binary:
+                out.raw("BINARY");
+                write_section_binary(out, r.section.part());
+                break;
+            case body_item_form::rfc822: out.raw("RFC822"); break;
+            case body_item_form::rfc822_header: out.raw("RFC822.HEADER"); break;
+            case body_item_form::rfc822_text: out.raw("RFC822.TEXT"); break;
         }
-        if (r.origin) out.raw('<').number(*r.origin).raw('>');
+        if (r.origin && (r.form == body_item_form::body || binary)) out.raw('<').number(*r.origin).raw('>');
         out.sp();
         if (r.streamed_size) {
             MAILACCESS_ASSERT(slots != nullptr);
             // The caller streams the octets; only the announcement is ours.
             // BINARY data may hold NUL, so it is always literal8 (RFC 3516).
-            out.raw(r.binary ? "~{" : "{").number(*r.streamed_size).raw('}').crlf();
+            out.raw(binary ? "~{" : "{").number(*r.streamed_size).raw('}').crlf();
             slots->push_back({out.buffer().size(), *r.streamed_size});
-        } else if (r.binary && r.data) {
+        } else if (binary && r.data) {
             out.literal8(*r.data);
         } else {
             out.nstring(r.data);

@@ -262,6 +262,12 @@ TEST_CASE("selected-state commands", "[imap][command]") {
     CHECK(std::holds_alternative<cmd::check>(parse("FXXZ CHECK\r\n")->body));
     CHECK(std::holds_alternative<cmd::close>(parse("A341 CLOSE\r\n")->body));
     CHECK(std::holds_alternative<cmd::unselect>(parse("A342 UNSELECT\r\n")->body));
+    // RFC 4978 section 3 example.
+    auto compress = parse("a COMPRESS DEFLATE\r\n");
+    CHECK(body_of<cmd::compress>(compress).algorithm.str() == "DEFLATE");
+    CHECK(command_name(*compress) == "COMPRESS");
+    CHECK_FALSE(parse("a COMPRESS\r\n"));
+    CHECK_FALSE(parse("a COMPRESS \"DEFLATE\"\r\n"));
     CHECK(std::holds_alternative<cmd::expunge>(parse("A202 EXPUNGE\r\n")->body));
     CHECK(body_of<cmd::uid_expunge>(parse("A003 UID EXPUNGE 3000:3002\r\n")).uids == seq(3000, 3002));
 
@@ -405,6 +411,7 @@ TEST_CASE("every command round-trips", "[imap][command]") {
              "a UID COPY 1 x\r\n",
              "a MOVE 1:2 x\r\n",
              "a UID MOVE 1 x\r\n",
+             "a COMPRESS DEFLATE\r\n",
          }) {
         check_round_trip(text);
     }

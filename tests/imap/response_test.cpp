@@ -97,6 +97,7 @@ TEST_CASE("every response code's wire form", "[imap][response]") {
         {k::nomodseq, "NOMODSEQ"},
         {k::closed, "CLOSED"},
         {k::toobig, "TOOBIG"},
+        {k::compressionactive, "COMPRESSIONACTIVE"},
         {k::badcharset, "BADCHARSET"},
     };
     for (const auto& [kind, name] : simple) {
@@ -393,7 +394,7 @@ TEST_CASE("FETCH body sections: inline, NIL, literal8 and streamed", "[imap][res
     check_round_trip(fetch_data{2, {nil}});
 
     fetch_body_section bin;
-    bin.binary = true;
+    bin.form = body_item_form::binary;
     bin.section = *section_spec::make({1});
     bin.data = std::string("a\0b", 3);
     CHECK(wire(fetch_data{3, {bin}}) == std::string("* 3 FETCH (BINARY[1] ~{3}\r\na\0b)\r\n", 33));
@@ -441,12 +442,131 @@ TEST_CASE("parse_response: status responses and rejects", "[imap][response]") {
     CHECK_FALSE(parse_response("* 3 EXISTS"));
     CHECK_FALSE(parse_response("* OK [UIDNEXT 0] x\r\n"));
     CHECK_FALSE(parse_response("* OK [UIDNEXT x\r\n"));
-    CHECK_FALSE(parse_response("* LIST (\\Bogus) \"/\" x\r\n"));
+    CHECK_FALSE(parse_response("* LIST (\\) \"/\" x\r\n"));
+    CHECK_FALSE(parse_response("* LIST () \"/\" x (\"X-EXT\" (()))\r\n"));  // empty nested comp
+    CHECK_FALSE(parse_response("* 1 FETCH (RFC822.PEEK \"x\")\r\n"));
     CHECK_FALSE(parse_response("* 1 FETCH ()\r\n"));
     CHECK_FALSE(parse_response("* 1 FETCH (UID 1\r\n"));
     CHECK_FALSE(parse_response(""));
-    const framer::literal_info streamed_lit{20, 5, false, true, true};
-    CHECK_FALSE(parse_response("* 1 FETCH (BODY[] {5}\r\n)\r\n", std::span(&streamed_lit, 1)));
+    // A streamed literal is message text only: not an ENVELOPE string, and
+    // its announced size must be the framer's.
+    const std::string env = "* 1 FETCH (ENVELOPE (NIL {5}\r\n NIL NIL NIL NIL NIL NIL NIL NIL))\r\n";
+    const framer::literal_info in_envelope{env.find("}\r\n") + 3, 5, false, true, true};
+    CHECK_FALSE(parse_response(env, std::span(&in_envelope, 1)));
+    const framer::literal_info other_size{20, 6, false, true, true};
+    CHECK_FALSE(parse_response("* 1 FETCH (BODY[] {5}\r\n)\r\n", std::span(&other_size, 1)));
+}
+
+TEST_CASE("parse_response: message text the framer streamed", "[imap][response]") {
+    // What the client framer delivers for `* 7 FETCH (UID 9 BODY[] {N}...)`
+    // with N above its streaming threshold: the announcement, no octets.
+    const std::string msg =
+        "* 7 FETCH (UID 9 BODY[] {100000}\r\n RFC822.TEXT ~{70000}\r\n FLAGS (\\Seen))\r\n";
+    const std::size_t first = msg.find("}\r\n") + 3;
+    const std::size_t second = msg.find("}\r\n", first) + 3;
+    const std::vector<framer::literal_info> lits = {{first, 100000, false, true, true},
+                                                    {second, 70000, true, true, true}};
+    auto r = parse_response(msg, lits);
+    REQUIRE(r);
+    const auto& items = std::get<fetch_data>(*r).items;
+    REQUIRE(items.size() == 4);
+    const auto& body = std::get<fetch_body_section>(items[1]);
+    CHECK(body.form == body_item_form::body);
+    CHECK(body.streamed_size == 100000u);
+    CHECK(body.literal_index == 0);
+    CHECK_FALSE(body.data);
+    const auto& text = std::get<fetch_body_section>(items[2]);
+    CHECK(text.form == body_item_form::rfc822_text);
+    CHECK(text.streamed_size == 70000u);
+    CHECK(text.literal_index == 1);
+
+    // Written back, the items leave slots where the octets go.
+    writer out;
+    std::vector<stream_slot> slots;
+    write(out, *r, &slots);
+    REQUIRE(slots.size() == 2);
+    CHECK(slots[0].size == 100000u);
+    CHECK(out.buffer().substr(0, slots[0].offset) == "* 7 FETCH (UID 9 BODY[] {100000}\r\n");
+    // A server writes RFC822.TEXT as a plain literal; the client framer marks
+    // the literal binary only for "~{".
+    CHECK(out.buffer().substr(slots[0].offset, slots[1].offset - slots[0].offset) ==
+          " RFC822.TEXT {70000}\r\n");
+
+    // The same message through a real client framer with a small threshold.
+    framer_options o;
+    o.streaming_threshold = 16;
+    framer f(framer_role::client, o);
+    const std::string wire_bytes = "* 7 FETCH (BODY[1]<0> {20}\r\n01234567890123456789 UID 3)\r\n";
+    f.feed(wire_bytes);
+    std::string streamed;
+    for (;;) {
+        auto ev = f.next();
+        if (auto* d = std::get_if<framer::literal_data>(&ev)) streamed += d->bytes;
+        if (std::holds_alternative<framer::message_ready>(ev)) break;
+        REQUIRE_FALSE(std::holds_alternative<framer::need_more>(ev));
+    }
+    CHECK(streamed == "01234567890123456789");
+    auto p = parse_response(f.message(), f.literals());
+    REQUIRE(p);
+    const auto& part = std::get<fetch_body_section>(std::get<fetch_data>(*p).items[0]);
+    CHECK(part.streamed_size == 20u);
+    CHECK(part.origin == 0u);
+    CHECK(part.section == *section_spec::make({1}));
+}
+
+TEST_CASE("FETCH RFC822 items and BINARY.SIZE", "[imap][response]") {
+    // RFC 3501 section 7.4.2: RFC822, RFC822.HEADER, RFC822.TEXT; RFC 3516 section 4.2.
+    for (const auto& line : std::vector<std::string>{
+             "* 2 FETCH (RFC822 {14}\r\nSubject: x\r\n\r\n UID 4)\r\n",
+             "* 2 FETCH (RFC822.HEADER \"Subject: x\" RFC822.TEXT NIL)\r\n",
+             "* 2 FETCH (BINARY.SIZE[1.2] 2131 BINARY.SIZE[] 0)\r\n",
+         }) {
+        INFO(line);
+        auto r = parse_response(line);
+        REQUIRE(r);
+        CHECK(wire(*r) == line);
+    }
+    fetch_item_types::binary_size size{{1, 2}, 2131};
+    check_round_trip(fetch_data{2, {size}});
+    fetch_body_section whole;
+    whole.form = body_item_form::rfc822;
+    whole.data = "a\r\n";
+    check_round_trip(fetch_data{2, {whole}});
+}
+
+TEST_CASE("LIST: flag extensions, OLDNAME and other extended data", "[imap][response]") {
+    // RFC 9051 section 6.3.9.8 (OLDNAME) and RFC 5258 section 9 (tagged-ext-val).
+    const std::vector<std::string> lines = {
+        "* LIST (\\Xspecial \\HasNoChildren) \"/\" NewMailbox (\"OLDNAME\" (OldMailbox))\r\n",
+        "* LIST (\\Marked \\Noinferiors) \"/\" INBOX (\"CHILDINFO\" (\"SUBSCRIBED\") X-EXT 1:* X-LIST (a (b "
+        "\"c d\")))\r\n",
+        "* LIST () \"/\" x (X-EMPTY ())\r\n",
+        "* LIST () \"/\" x ()\r\n",
+    };
+    for (const auto& line : lines) {
+        INFO(line);
+        auto r = parse_response(line);
+        REQUIRE(r);
+        auto again = wire(*r);
+        auto reparsed = parse_response(again);
+        REQUIRE(reparsed);
+        CHECK(*reparsed == *r);
+    }
+    auto r = parse_response(lines[0]);
+    const auto& l = std::get<list_data>(*r);
+    CHECK(l.other_attributes == std::vector<std::string>{"Xspecial"});
+    CHECK(l.attributes == std::vector{mailbox_attribute::has_no_children});
+    REQUIRE(l.oldname);
+    CHECK(l.oldname->str() == "OldMailbox");
+    auto ext = std::get<list_data>(*parse_response(lines[1]));
+    REQUIRE(ext.extended.size() == 2);
+    CHECK(ext.extended[0].first == "X-EXT");
+    CHECK(ext.extended[0].second.simple);
+    CHECK(ext.extended[0].second.text == "1:*");
+    CHECK(ext.extended[1].second.is_list);
+    REQUIRE(ext.extended[1].second.items.size() == 2);
+    CHECK(ext.extended[1].second.items[1].items[1].text == "c d");
+    CHECK(wire(ext) == lines[1]);
 }
 
 TEST_CASE("parse_response: canonical server lines round-trip byte for byte", "[imap][response]") {

@@ -192,6 +192,12 @@ struct id {
 struct namespace_ {
     friend bool operator==(const namespace_&, const namespace_&) = default;
 };
+/// `COMPRESS algorithm` (RFC 4978 section 3); DEFLATE is the only one defined.
+/// After the tagged OK both sides compress everything that follows.
+struct compress {
+    atom algorithm;
+    friend bool operator==(const compress&, const compress&) = default;
+};
 /// `IDLE` (RFC 2177); the session then waits for the `DONE` line.
 struct idle {
     friend bool operator==(const idle&, const idle&) = default;
@@ -294,7 +300,7 @@ struct command {
                      cmd::unsubscribe, cmd::list, cmd::lsub, cmd::status, cmd::append, cmd::enable, cmd::id,
                      cmd::namespace_, cmd::idle, cmd::getquota, cmd::getquotaroot, cmd::setquota, cmd::check,
                      cmd::close, cmd::unselect, cmd::expunge, cmd::uid_expunge, cmd::search, cmd::fetch,
-                     cmd::store, cmd::copy, cmd::move>;
+                     cmd::store, cmd::copy, cmd::move, cmd::compress>;
 
     imap::tag tag;
     body_type body;

@@ -77,6 +77,8 @@ enum class response_code_kind {
     closed,         ///< CLOSED
     // RFC 7888
     toobig,  ///< TOOBIG
+    // RFC 4978
+    compressionactive,  ///< COMPRESSIONACTIVE
     /// Any other code: `atom [SP 1*<TEXT-CHAR except "]">]`; uses `name` and `other_text`.
     other,
 };
@@ -178,15 +180,41 @@ enum class mailbox_attribute {
 /// The wire form, with the backslash ("\\HasChildren").
 MAILACCESS_API std::string_view to_string(mailbox_attribute a) noexcept;
 
-/// `* LIST (attrs) delim mailbox [(CHILDINFO (...))]` or `* LSUB ...`
-/// (RFC 3501 sections 7.2.2-3, RFC 5258 section 3.5 CHILDINFO).
+/// An RFC 4466 section 2.1 `tagged-ext-val`, the value of an extension item
+/// this model does not name (LIST extended data of a future extension):
+///
+///     tagged-ext-val    = tagged-ext-simple / "(" [tagged-ext-comp] ")"
+///     tagged-ext-simple = sequence-set / number / number64
+///     tagged-ext-comp   = astring / tagged-ext-comp *(SP tagged-ext-comp) /
+///                         "(" tagged-ext-comp ")"
+///
+/// A value is either text or a parenthesised list of values. `simple` text
+/// is a `tagged-ext-simple` written bare (`1:*`); other text is an astring.
+struct tagged_ext_value {
+    bool is_list = false;
+    bool simple = false;  ///< text only: a sequence-set or number, written bare
+    std::string text;
+    std::vector<tagged_ext_value> items;  ///< list only
+    friend bool operator==(const tagged_ext_value&, const tagged_ext_value&) = default;
+};
+
+/// `* LIST (attrs) delim mailbox [(extended items)]` or `* LSUB ...`
+/// (RFC 3501 sections 7.2.2-3, RFC 5258 sections 3.5 and 9, RFC 9051
+/// section 7.3.1 OLDNAME).
 struct list_data {
     bool lsub = false;
     std::vector<mailbox_attribute> attributes;
+    /// `flag-extension` attributes the model does not name, without the
+    /// backslash ("Xspecial"); RFC 3501 section 7.2.2 lets servers add them.
+    std::vector<std::string> other_attributes;
     std::optional<char> delimiter;  ///< nullopt is NIL (a flat namespace)
     mailbox_name mailbox;
     /// RFC 5258 CHILDINFO extended data ("SUBSCRIBED"); empty: none.
     std::vector<std::string> childinfo;
+    /// RFC 9051 `OLDNAME` extended data: the name before a RENAME.
+    std::optional<mailbox_name> oldname;
+    /// Other extended items (`tag`, value), in wire order after CHILDINFO and OLDNAME.
+    std::vector<std::pair<std::string, tagged_ext_value>> extended;
 
     friend bool operator==(const list_data&, const list_data&) = default;
 };
@@ -359,18 +387,36 @@ struct body_structure {
     friend bool operator==(const body_structure&, const body_structure&) = default;
 };
 
-/// The body data of a `BODY[section]<origin>` or `BINARY[part]<origin>`
-/// FETCH item (RFC 3501 section 7.4.2, RFC 3516 section 4.2).
+/// Which FETCH data item carries message text (RFC 3501 section 7.4.2,
+/// RFC 3516 section 4.2).
+enum class body_item_form {
+    body,           ///< `BODY[section]<origin>`
+    binary,         ///< `BINARY[part]<origin>` (the section's `part()` only)
+    rfc822,         ///< `RFC822`: the whole message, as BODY[]
+    rfc822_header,  ///< `RFC822.HEADER`: as BODY[HEADER]
+    rfc822_text,    ///< `RFC822.TEXT`: as BODY[TEXT]
+};
+
+/// The message text of a FETCH item: `BODY[section]<origin>`,
+/// `BINARY[part]<origin>`, `RFC822`, `RFC822.HEADER` or `RFC822.TEXT`.
+///
+/// Streaming, both ways, so neither side buffers a whole message:
+/// - writing: with `streamed_size` set, the serializer writes only the
+///   `{N}` CRLF (`~{N}` for BINARY) announcement and records a `stream_slot`;
+///   the server sends the N octets itself;
+/// - parsing: a literal the framer streamed (`framer::literal_begin` ...
+///   `literal_end` with index `literal_index`) is parsed with `streamed_size`
+///   set to its size and `data` empty; the client already consumed its octets.
 struct fetch_body_section {
-    bool binary = false;                  ///< BINARY[...] (the section's `part()` only) instead of BODY[...]
-    section_spec section;                 ///< for BINARY only `part()` is used
-    std::optional<std::uint32_t> origin;  ///< `<origin>` of a partial fetch
+    body_item_form form = body_item_form::body;
+    section_spec section;                 ///< BODY only; for BINARY only `part()` is used
+    std::optional<std::uint32_t> origin;  ///< `<origin>` of a partial fetch (BODY, BINARY)
     /// The data, or nullopt for NIL. Ignored when `streamed_size` is set.
     std::optional<std::string> data;
-    /// When set, the serializer writes only the `{N}` CRLF (or `~{N}` for
-    /// BINARY) announcement and records a `stream_slot`: the caller sends the
-    /// N octets itself, so a server never buffers a whole message.
+    /// The size of a streamed literal (see above).
     std::optional<std::uint64_t> streamed_size;
+    /// Parsing: the index into the framer's `literals()` of the streamed literal.
+    std::size_t literal_index = 0;
     friend bool operator==(const fetch_body_section&, const fetch_body_section&) = default;
 };
 
@@ -406,13 +452,19 @@ struct body {
     bool extended = true;
     friend bool operator==(const body&, const body&) = default;
 };
+/// `BINARY.SIZE[part] n` (RFC 3516 section 4.2): the decoded size of a part.
+struct binary_size {
+    std::vector<std::uint32_t> part;  ///< non-zero part numbers; empty is the whole message
+    std::uint64_t value = 0;
+    friend bool operator==(const binary_size&, const binary_size&) = default;
+};
 }  // namespace fetch_item_types
 
 /// One FETCH data item.
 using fetch_item =
     std::variant<fetch_item_types::uid, fetch_item_types::flags, fetch_item_types::internaldate,
                  fetch_item_types::rfc822_size, fetch_item_types::modseq, fetch_item_types::envelope,
-                 fetch_item_types::body, fetch_body_section>;
+                 fetch_item_types::body, fetch_item_types::binary_size, fetch_body_section>;
 
 /// `* seq FETCH (item ...)` (RFC 3501 section 7.4.2). Precondition when
 /// writing: `items` is not empty and `seq` is non-zero.
@@ -456,21 +508,23 @@ MAILACCESS_API void write(writer& out, const body_structure& value, bool extende
 /// CRLF and inline literals included) into any alternative of `response`:
 /// status responses with every code of `response_code_kind`, continuation
 /// requests, and all the untagged data above. FETCH items: UID, FLAGS,
-/// INTERNALDATE, RFC822.SIZE, MODSEQ, ENVELOPE, BODY / BODYSTRUCTURE and
-/// BODY[section]<origin> / BINARY[part]<origin> with inline data.
+/// INTERNALDATE, RFC822.SIZE, MODSEQ, ENVELOPE, BODY / BODYSTRUCTURE,
+/// BINARY.SIZE, and the message text items BODY[section]<origin>,
+/// BINARY[part]<origin>, RFC822, RFC822.HEADER and RFC822.TEXT, inline or
+/// streamed (see `fetch_body_section`).
 ///
 /// Not accepted (`errc::bad_syntax`): extension data after BODY (only
-/// BODYSTRUCTURE carries it in this model), LIST extended items other than
-/// CHILDINFO, unknown mailbox attributes, NAMESPACE extensions, unknown
+/// BODYSTRUCTURE carries it in this model), NAMESPACE extensions, unknown
 /// ESEARCH return data, and FETCH items not listed. Recursion (BODY,
-/// body-extension) is bounded by `options.max_depth`
+/// body-extension, LIST extended values) is bounded by `options.max_depth`
 /// (`errc::nesting_too_deep`).
 ///
-/// `literals` is the framer's list for the message; a streamed literal
-/// (its octets absent from `message`) fails with `errc::bad_syntax`.
+/// `literals` is the framer's list for the message. A streamed literal (its
+/// octets absent from `message`) is accepted only as the value of a message
+/// text item; anywhere else it fails with `errc::bad_syntax`.
 /// The result owns its data; `message` may be released afterwards.
 /// Round trip: for anything parsed, `write` then `parse_response` gives an
-/// equal value.
+/// equal value (a streamed item writes its announcement and a slot).
 MAILACCESS_API result<response> parse_response(std::string_view message,
                                                std::span<const framer::literal_info> literals = {},
                                                parse_options options = {});
