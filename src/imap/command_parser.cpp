@@ -1,5 +1,6 @@
 #include <mailaccess/imap/command.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -16,6 +17,9 @@ struct context {
     parse_cursor in;
     std::span<const literal_info> literals;
     std::vector<bool> used;  // streamed literals consumed as APPEND data
+    // parse_append_prefix: stop at an announcement that ends the input.
+    bool prefix = false;
+    bool prefix_reached = false;
 };
 
 result<void> sp(parse_cursor& in) { return in.expect(' '); }
@@ -224,6 +228,15 @@ result<cmd::append> parse_append(context& c) {
         if (!in.consume('}') || !in.consume('\r') || !in.consume('\n')) return unexpected(errc::bad_syntax);
         m.size = *size;
         const std::size_t body = in.position();
+        if (c.prefix && in.at_end()) {
+            // The literal is still to come: report what precedes it.
+            m.literal_index = static_cast<std::size_t>(
+                std::count_if(c.literals.begin(), c.literals.end(),
+                              [body](const literal_info& l) { return l.offset < body; }));
+            a.messages.push_back(std::move(m));
+            c.prefix_reached = true;
+            return a;
+        }
         bool streamed = false;
         for (std::size_t i = 0; i < c.literals.size(); ++i) {
             if (c.literals[i].offset != body) continue;
@@ -613,6 +626,25 @@ result<command> parse_command(std::string_view message, std::span<const framer::
     for (std::size_t i = 0; i < literals.size(); ++i)
         if (literals[i].streamed && !c.used[i]) return unexpected(errc::bad_syntax);
     return command{std::move(*t), std::move(*body)};
+}
+
+result<append_prefix> parse_append_prefix(std::string_view received,
+                                          std::span<const framer::literal_info> literals,
+                                          parse_options options) {
+    context c{parse_cursor(received, options), literals, std::vector<bool>(literals.size(), false)};
+    c.prefix = true;
+    parse_cursor& in = c.in;
+    auto t = parse_tag(in);
+    MAILACCESS_IMAP_TRY(t);
+    MAILACCESS_IMAP_TRY(sp(in));
+    if (!iequals(in.word(), "APPEND")) return unexpected(errc::unknown_command);
+    auto a = parse_append(c);
+    MAILACCESS_IMAP_TRY(a);
+    if (!c.prefix_reached) return unexpected(errc::bad_syntax);
+    append_prefix p{std::move(*t), std::move(a->mailbox), std::move(a->messages.back()),
+                    a->messages.size() - 1, 0};
+    p.literal_index = p.message.literal_index;
+    return p;
 }
 
 }  // namespace mailaccess::imap

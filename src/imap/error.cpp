@@ -20,6 +20,11 @@ public:
             case errc::bad_mailbox_name: return "invalid mailbox name";
             case errc::too_many_ranges: return "too many ranges in sequence set";
             case errc::unknown_command: return "unknown command";
+            case errc::auth_failed: return "authentication failed";
+            case errc::temporary_failure: return "temporary failure";
+            case errc::sasl_aborted: return "authentication aborted by the client";
+            case errc::sasl_malformed: return "malformed SASL response";
+            case errc::unsupported_mechanism: return "unsupported SASL mechanism";
         }
         return "unknown imap error";
     }

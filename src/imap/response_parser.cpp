@@ -131,6 +131,21 @@ result<response_code> parse_resp_text_code(parse_cursor& in) {
     switch (c.kind) {
         case k::badcharset:
             if (in.consume(' ')) {
+                if (!in.next_is('(')) {
+                    // RFC 9051 section 6.4.4's own example sends one charset
+                    // without the list parentheses its grammar requires.
+                    // charset = atom / quoted
+                    if (in.next_is('"')) {
+                        auto one = parse_quoted(in);
+                        if (!one) return unexpected(one.error());
+                        c.charsets.push_back(std::move(*one));
+                    } else {
+                        const auto one = in.word();
+                        if (one.empty()) return unexpected(errc::bad_syntax);
+                        c.charsets.emplace_back(one);
+                    }
+                    break;
+                }
                 MAILACCESS_TRY(in.expect('('));
                 for (;;) {
                     auto s = parse_astring(in);

@@ -7,8 +7,9 @@
 namespace mailaccess::imap {
 namespace {
 
-constexpr std::array<std::string_view, 8> names{"MESSAGES", "RECENT",        "UIDNEXT", "UIDVALIDITY",
-                                                "UNSEEN",   "HIGHESTMODSEQ", "SIZE",    "DELETED"};
+constexpr std::array<std::string_view, 9> names{"MESSAGES",    "RECENT",  "UIDNEXT",
+                                                "UIDVALIDITY", "UNSEEN",  "HIGHESTMODSEQ",
+                                                "SIZE",        "DELETED", "DELETED-STORAGE"};
 
 }  // namespace
 

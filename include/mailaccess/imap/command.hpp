@@ -331,6 +331,31 @@ MAILACCESS_API result<command> parse_command(std::string_view message,
                                              std::span<const framer::literal_info> literals,
                                              parse_options options = {});
 
+/// The arguments of an APPEND received before one of its message literals,
+/// for a server that opens the mailbox (and checks quota and size) before it
+/// accepts the literal (RFC 3501 section 6.3.11, RFC 3502, RFC 7888).
+struct append_prefix {
+    imap::tag tag;
+    mailbox_name mailbox;
+    /// Flags, date, announced size and literal form of the message whose
+    /// literal comes next; `data` is empty and `streamed` is false.
+    cmd::append_message message;
+    std::size_t message_index = 0;  ///< 0 for the first message (MULTIAPPEND)
+    std::size_t literal_index = 0;  ///< index the literal has in the framer's `literals()`
+};
+
+/// Parses `framer::received()` when it ends with a literal announcement
+/// (after `literal_announced` or `literal_begin`) as the start of an APPEND
+/// command, with the same grammar and errors as `parse_command`.
+/// `literals` is the framer's `literals()` at that point (the literals
+/// before the announced one; a streamed one among them has no octets in
+/// `received`). Fails with `errc::unknown_command` when the command is not
+/// APPEND, and with `errc::bad_syntax` when the bytes do not end with an
+/// announcement in an `append-data` position.
+MAILACCESS_API result<append_prefix> parse_append_prefix(std::string_view received,
+                                                         std::span<const framer::literal_info> literals,
+                                                         parse_options options = {});
+
 /// The command name of a body, e.g. "UID FETCH" or "LOGIN", for logs and
 /// traces (never the arguments, which may hold credentials).
 MAILACCESS_API std::string_view command_name(const command& value) noexcept;

@@ -26,6 +26,13 @@ enum class errc {
     bad_mailbox_name,   ///< not valid modified UTF-7 / UTF-8, or control characters (RFC 9051 section 5.1)
     too_many_ranges,    ///< a sequence set with more than `sequence_set::max_ranges` ranges
     unknown_command,    ///< a command name the parser does not know (the session answers `BAD`)
+    // Engine outcomes a server session turns into responses (`login_reply`,
+    // `sasl_reply`).
+    auth_failed,            ///< credentials rejected (`NO [AUTHENTICATIONFAILED]`, RFC 5530)
+    temporary_failure,      ///< the store or password database failed (`NO [UNAVAILABLE]`)
+    sasl_aborted,           ///< the client answered a challenge with "*" (RFC 3501 section 6.2.2)
+    sasl_malformed,         ///< a SASL response violates its mechanism's grammar
+    unsupported_mechanism,  ///< AUTHENTICATE named a mechanism the engine cannot run
 };
 
 /// The category named "mailaccess.imap". Thread safety: safe to call concurrently.

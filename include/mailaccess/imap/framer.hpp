@@ -248,6 +248,13 @@ public:
     /// inline literal bodies included, streamed ones absent (see the class
     /// comment). Valid until `consume_message()`. Empty in other states.
     std::string_view message() const noexcept;
+    /// The bytes of the message being framed, received so far, in the form
+    /// `message()` will have: after `literal_announced` or `literal_begin`
+    /// they end with the announcement's CRLF, so a server can read the
+    /// arguments before a literal (an APPEND's mailbox, to refuse it before
+    /// the client sends the octets; see `parse_append_prefix`). Valid until
+    /// the next non-const call.
+    std::string_view received() const noexcept { return message_; }
     /// The message's literals in order, valid until `consume_message()`.
     /// During streaming, the entries seen so far.
     std::span<const literal_info> literals() const noexcept { return literals_; }

@@ -11,8 +11,18 @@
 namespace mailaccess::imap {
 
 /// A STATUS data item (RFC 3501 section 6.3.10, RFC 7162 HIGHESTMODSEQ,
-/// RFC 8438 SIZE, RFC 9051 DELETED).
-enum class status_att { messages, recent, uidnext, uidvalidity, unseen, highestmodseq, size, deleted };
+/// RFC 8438 SIZE, RFC 9051 DELETED, RFC 9208 DELETED-STORAGE).
+enum class status_att {
+    messages,
+    recent,
+    uidnext,
+    uidvalidity,
+    unseen,
+    highestmodseq,
+    size,
+    deleted,
+    deleted_storage
+};
 
 /// The item's name on the wire, upper case ("UIDNEXT"). The view is static.
 MAILACCESS_API std::string_view to_string(status_att value) noexcept;
@@ -22,6 +32,7 @@ MAILACCESS_API std::string_view to_string(status_att value) noexcept;
 ///                       "UNSEEN"
 ///     status-att      =/ "HIGHESTMODSEQ"
 ///     status-att      =/ "SIZE" / "DELETED"
+///     status-att      =/ "DELETED-STORAGE"      ; RFC 9208 section 9
 MAILACCESS_API result<status_att> parse_status_att(parse_cursor& in);
 
 /// The parenthesised list of RFC 3501 section 9 `status`:
