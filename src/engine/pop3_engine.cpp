@@ -32,13 +32,13 @@ pop3::sasl_reply sasl_outcome(std::error_code ec) { return {std::nullopt, {ec, {
 }  // namespace
 
 pop3_engine::pop3_engine(store::store& store, auth::authenticator& authenticator)
-    : store_(store), authenticator_(authenticator) {}
+    : store_(store), authenticator_(authenticator), credentials_(authenticator) {}
 
 pop3_engine::~pop3_engine() = default;
 
 pop3::engine_reply pop3_engine::handle(pop3::engine_request&& request) {
     // Only a step continues an exchange; anything else abandons it.
-    if (!std::holds_alternative<pop3::sasl_step_request>(request.body)) sasl_.reset();
+    if (!std::holds_alternative<pop3::sasl_step_request>(request.body)) credentials_.reset();
     return std::visit(
         [this](auto&& body) -> pop3::engine_reply {
             using body_type = std::decay_t<decltype(body)>;
@@ -49,15 +49,10 @@ pop3::engine_reply pop3_engine::handle(pop3::engine_request&& request) {
                 if (!user) return pop3::login_reply{pop3_outcome_for(user.error()), {}, 0};
                 return login(std::move(*user));
             } else if constexpr (std::is_same_v<body_type, pop3::sasl_start_request>) {
-                auto mechanism = auth::make_sasl_server(body.mechanism);
-                if (!mechanism) return sasl_outcome(pop3_outcome_for(mechanism.error()));
-                sasl_ = std::move(*mechanism);
-                std::optional<std::string_view> initial;
-                if (body.initial_response) initial = body.initial_response->reveal();
-                return continue_sasl(sasl_->start(initial));
+                return continue_sasl(credentials_.start(body.mechanism, body.initial_response));
             } else if constexpr (std::is_same_v<body_type, pop3::sasl_step_request>) {
-                if (!sasl_) return sasl_outcome(pop3::errc::wrong_state);
-                return continue_sasl(sasl_->step(body.response.reveal()));
+                if (!credentials_.in_exchange()) return sasl_outcome(pop3::errc::wrong_state);
+                return continue_sasl(credentials_.step(body.response));
             } else if constexpr (std::is_same_v<body_type, pop3::open_request>) {
                 if (!inbox_) return pop3::open_reply{pop3::errc::wrong_state, nullptr};
                 auto source = inbox_->open(body.uid);
@@ -82,22 +77,14 @@ pop3::engine_reply pop3_engine::handle(pop3::engine_request&& request) {
         std::move(request.body));
 }
 
-pop3::sasl_reply pop3_engine::continue_sasl(result<auth::sasl_step> step) {
-    if (!step) {
-        sasl_.reset();
-        // A name or password above the auth bounds cannot belong to a user:
-        // a failed login, as passwd_file::verify answers for the same input.
-        if (step.error() == mailaccess::errc::limit_exceeded) return sasl_outcome(pop3::errc::auth_failed);
-        return sasl_outcome(pop3_outcome_for(step.error()));
-    }
-    if (auto* challenge = std::get_if<auth::sasl_challenge>(&*step)) return {std::move(challenge->data), {}};
-    sasl_.reset();
-    const auto& done = std::get<auth::sasl_done>(*step);
-    return {std::nullopt, verify_and_login(done.user, done.password)};
+pop3::sasl_reply pop3_engine::continue_sasl(detail::sasl_progress progress) {
+    if (progress.challenge) return {std::move(progress.challenge), {}};
+    if (!progress.user) return sasl_outcome(pop3_outcome_for(progress.user.error()));
+    return {std::nullopt, login(std::move(*progress.user))};
 }
 
 pop3::login_reply pop3_engine::verify_and_login(std::string_view user, const secret<>& password) {
-    auto canonical = authenticator_.verify(user, password);
+    auto canonical = credentials_.verify(user, password);
     if (!canonical) return {pop3_outcome_for(canonical.error()), {}, 0};
     return login(std::move(*canonical));
 }

@@ -5,6 +5,7 @@
 #include <mailaccess/core/api.hpp>
 #include <mailaccess/core/result.hpp>
 #include <mailaccess/core/secret.hpp>
+#include <mailaccess/engine/detail/credentials.hpp>
 #include <mailaccess/pop3/actions.hpp>
 #include <mailaccess/store/store.hpp>
 
@@ -60,11 +61,11 @@ public:
 private:
     pop3::login_reply verify_and_login(std::string_view user, const secret<>& password);
     pop3::login_reply login(std::string user_name);
-    pop3::sasl_reply continue_sasl(result<auth::sasl_step> step);
+    pop3::sasl_reply continue_sasl(detail::sasl_progress progress);
 
     store::store& store_;
     auth::authenticator& authenticator_;
-    std::unique_ptr<auth::sasl_server> sasl_;  // the running exchange, if any
+    detail::credentials credentials_;  // password checks and the running SASL exchange
     std::unique_ptr<store::maildrop_lock> lock_;
     std::unique_ptr<store::account> account_;
     std::unique_ptr<store::mailbox> inbox_;
