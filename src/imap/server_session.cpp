@@ -106,9 +106,12 @@ std::vector<capability> server_session::capabilities() const {
         }
     }
     for (std::string_view c : {"LITERAL+", "ENABLE", "ID", "IDLE", "NAMESPACE"}) add_capability(caps, c);
-    if (state_ != session_state::not_authenticated)
+    if (state_ != session_state::not_authenticated) {
         for (const auto& c : options_.engine_capabilities)
             if (std::find(caps.begin(), caps.end(), c) == caps.end()) caps.push_back(c);
+        // RFC 7889: the literal limit is what this session accepts for APPEND.
+        add_capability(caps, "APPENDLIMIT=" + std::to_string(options_.limits.max_literal_size));
+    }
     return caps;
 }
 

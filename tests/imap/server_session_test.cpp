@@ -162,9 +162,9 @@ TEST_CASE("greeting and CAPABILITY follow TLS and the plaintext policy", "[imap]
           "ID IDLE NAMESPACE\r\na OK Capability completed.\r\n");
     // After login the engine's capabilities appear and AUTH= goes.
     secure.login();
-    CHECK(
-        secure.send("b capability\r\n") ==
-        "* CAPABILITY IMAP4rev1 LITERAL+ ENABLE ID IDLE NAMESPACE UIDPLUS\r\nb OK Capability completed.\r\n");
+    CHECK(secure.send("b capability\r\n") ==
+          "* CAPABILITY IMAP4rev1 LITERAL+ ENABLE ID IDLE NAMESPACE UIDPLUS APPENDLIMIT=67108864\r\nb OK "
+          "Capability completed.\r\n");
 }
 
 TEST_CASE("LOGIN on plaintext is refused unless enabled; STARTTLS discards pipelined input",

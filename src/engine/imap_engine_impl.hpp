@@ -1,0 +1,133 @@
+#pragma once
+
+// The state of one IMAP engine and the handlers, split over
+// imap_engine.cpp (dispatch, login), imap_mailboxes.cpp (management, LIST,
+// STATUS, quota), imap_append.cpp and imap_selected.cpp. Internal.
+
+#include <mailaccess/engine/imap_engine.hpp>
+#include <mailaccess/engine/mailbox_view.hpp>
+#include <mailaccess/imap/command.hpp>
+#include <mailaccess/imap/response.hpp>
+#include <mailaccess/mime/message_structure.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace mailaccess::engine {
+
+/// A message a FETCH/STORE/SEARCH addresses: its sequence number, \Recent in
+/// this session, and its state from the last listing.
+struct fetch_target {
+    std::uint32_t seq = 0;
+    bool recent = false;
+    store::message_info info;
+    bool flags_changed = false;  ///< \Seen was just set by this FETCH: FLAGS are sent
+};
+
+struct imap_engine::impl {
+    impl(store::store& s, auth::authenticator& a, imap_engine_options o)
+        : store(s), credentials(a), options(o) {}
+
+    store::store& store;
+    detail::credentials credentials;
+    imap_engine_options options;
+    std::string user;
+    std::unique_ptr<store::account> account;
+
+    // The selected mailbox (SELECT/EXAMINE until CLOSE/UNSELECT/failure).
+    std::unique_ptr<store::mailbox> selected;
+    std::string selected_name;
+    bool read_only = false;
+
+    // APPEND messages streamed before the command completed: the target
+    // and one sink per streamed message, in literal order.
+    std::unique_ptr<store::mailbox> append_target;
+    std::string append_target_name;
+    std::vector<std::unique_ptr<store::append_sink>> append_sinks;
+    std::vector<std::size_t> append_literals;
+
+    // The rest of a sliced reply (`command_reply::more`).
+    std::function<imap::command_reply()> continuation;
+
+    // The selected mailbox as of the last refresh, and the session's view of it.
+    std::vector<store::message_info> listing;
+    store::mailbox_status status_cache;
+    std::unique_ptr<mailbox_view> view;
+    // Parsed MIME structures of messages this session fetched (bounded).
+    std::unordered_map<std::uint32_t, std::shared_ptr<const mime::message_structure>> structures;
+    // The extensions of the last command, for IDLE polls.
+    imap::enabled_extensions last_enabled;
+
+    imap::login_reply login(result<std::string> canonical_user);
+    imap::command_reply run(imap::command& c, const imap::enabled_extensions& enabled);
+
+    // imap_mailboxes.cpp
+    imap::command_reply create(const imap::cmd::create& c);
+    imap::command_reply delete_mailbox(const imap::cmd::delete_& c);
+    imap::command_reply rename(const imap::cmd::rename& c);
+    imap::command_reply subscribe(const imap::mailbox_name& name, bool on);
+    imap::command_reply list(const imap::cmd::list& c);
+    imap::command_reply lsub(const imap::cmd::lsub& c);
+    imap::command_reply status(const imap::cmd::status& c);
+    imap::command_reply getquota(const imap::cmd::getquota& c);
+    imap::command_reply getquotaroot(const imap::cmd::getquotaroot& c);
+    result<imap::status_data> status_of(std::string_view name, const std::vector<imap::status_att>& atts);
+    result<imap::quota_data> quota_of();
+
+    // imap_selected.cpp
+    result<void> refresh();
+    const store::message_info* info_of(std::uint32_t uid) const;
+    result<std::vector<fetch_target>> resolve(const imap::sequence_set& set, bool uid);
+    void flush(imap::command_reply& r, const report_context& ctx);
+    void deselect();
+    imap::command_reply select(const imap::cmd::select_params& c, bool examine,
+                               const imap::enabled_extensions& enabled);
+    imap::command_reply noop(const imap::command& c, const imap::enabled_extensions& enabled);
+    imap::command_reply close(bool expunge_deleted);
+    imap::command_reply expunge(const imap::command& c, const std::optional<imap::sequence_set>& uids,
+                                const imap::enabled_extensions& enabled);
+    imap::command_reply store_flags(const imap::command& c, const imap::cmd::store& s,
+                                    const imap::enabled_extensions& enabled);
+    imap::command_reply copy(const imap::command& c, bool uid, const imap::sequence_set& set,
+                             const imap::mailbox_name& target, bool move,
+                             const imap::enabled_extensions& enabled);
+    imap::idle_reply idle_poll(const imap::enabled_extensions& enabled);
+    void mark_seen(std::vector<fetch_target>& targets);
+
+    // imap_fetch.cpp
+    result<std::shared_ptr<const mime::message_structure>> structure_of(std::uint32_t uid,
+                                                                        byte_source& message);
+    result<imap::reply_data> fetch_message(const fetch_target& t, const std::vector<imap::fetch_att>& atts,
+                                           bool with_uid, const imap::enabled_extensions& enabled);
+    imap::command_reply fetch(const imap::command& c, const imap::cmd::fetch& f,
+                              const imap::enabled_extensions& enabled);
+    imap::command_reply fetch_slice(imap::command_reply r, std::shared_ptr<std::vector<fetch_target>> targets,
+                                    std::shared_ptr<std::vector<imap::fetch_att>> atts, std::size_t from,
+                                    bool with_uid, report_context ctx, imap::enabled_extensions enabled);
+
+    // imap_search.cpp, imap_search_text.cpp
+    imap::command_reply search(const imap::command& c, const imap::cmd::search& s,
+                               const imap::enabled_extensions& enabled);
+    bool search_charset_supported(std::string_view charset) const;
+    bool text_matches(const imap::search_key& k, byte_source& message, const mime::message_structure& s,
+                      std::string_view charset);
+
+    // imap_append.cpp
+    imap::append_reply append_begin(const imap::append_begin_request& r);
+    imap::append_reply append_data(const imap::append_data_request& r);
+    void append_abort() noexcept;
+    imap::command_reply append(imap::cmd::append& c);
+};
+
+/// A tagged-status reply without untagged data.
+imap::command_reply reply(imap::status_kind status, std::optional<imap::response_code> code,
+                          std::string text);
+/// `NO [code] text` for a store failure.
+imap::command_reply failure(std::error_code ec, std::string_view what, bool target = false);
+
+}  // namespace mailaccess::engine

@@ -1,0 +1,296 @@
+// FETCH (RFC 3501 section 6.4.5, RFC 3516 BINARY, RFC 7162 CHANGEDSINCE,
+// VANISHED and MODSEQ). Items that need the message's MIME structure use a
+// per-session cache of `mime::message_structure`s; bodies are never copied:
+// each BODY[...] is a byte_source that streams the section from the stored
+// message (converting bare LF to CRLF where needed), announced by size first.
+
+#include "imap_convert.hpp"
+#include "imap_engine_impl.hpp"
+
+#include <mailaccess/core/error.hpp>
+#include <mailaccess/mime/binary_view.hpp>
+#include <mailaccess/mime/body_structure_view.hpp>
+#include <mailaccess/mime/error.hpp>
+#include <mailaccess/mime/section_view.hpp>
+#include <mailaccess/mime/structure_parser.hpp>
+#include <mailaccess/store/error.hpp>
+
+#include <algorithm>
+
+namespace mailaccess::engine {
+namespace {
+
+// A section of a stored message as a byte_source the session reads from
+// offset 0 upwards (it never seeks back).
+class section_source final : public byte_source {
+public:
+    section_source(std::shared_ptr<byte_source> message, mime::section_content content)
+        : message_(std::move(message)), content_(std::move(content)), reader_(*message_, content_) {}
+    std::uint64_t size() const noexcept override { return content_.size; }
+    result<std::size_t> read(std::uint64_t offset, std::span<char> out) override {
+        if (offset != position_) return unexpected(make_error_code(mailaccess::errc::invalid_argument));
+        auto n = reader_.read(out);
+        if (n) position_ += *n;
+        return n;
+    }
+
+private:
+    std::shared_ptr<byte_source> message_;
+    mime::section_content content_;
+    mime::section_reader reader_;
+    std::uint64_t position_ = 0;
+};
+
+class binary_source final : public byte_source {
+public:
+    binary_source(std::shared_ptr<byte_source> message, mime::binary_content content,
+                  std::optional<imap::partial> partial, std::uint64_t size)
+        : message_(std::move(message)),
+          content_(std::move(content)),
+          reader_(*message_, content_, partial),
+          size_(size) {}
+    std::uint64_t size() const noexcept override { return size_; }
+    result<std::size_t> read(std::uint64_t offset, std::span<char> out) override {
+        if (offset != position_) return unexpected(make_error_code(mailaccess::errc::invalid_argument));
+        auto n = reader_.read(out);
+        if (n) position_ += *n;
+        return n;
+    }
+
+private:
+    std::shared_ptr<byte_source> message_;
+    mime::binary_content content_;
+    mime::binary_reader reader_;
+    std::uint64_t size_;
+    std::uint64_t position_ = 0;
+};
+
+// What a FETCH of these items needs from the store besides the listing.
+bool needs_structure(const std::vector<imap::fetch_att>& atts) {
+    using k = imap::fetch_att::kind;
+    return std::any_of(atts.begin(), atts.end(), [](const imap::fetch_att& a) {
+        switch (a.type()) {
+            case k::flags:
+            case k::internaldate:
+            case k::uid:
+            case k::modseq: return false;
+            default: return true;
+        }
+    });
+}
+
+// Items that set \Seen when the mailbox is read-write (RFC 3501 section 6.4.5).
+bool sets_seen(const imap::fetch_att& a) {
+    using k = imap::fetch_att::kind;
+    switch (a.type()) {
+        case k::rfc822:
+        case k::rfc822_text: return true;
+        case k::body_section:
+        case k::binary: return !a.is_peek();
+        default: return false;
+    }
+}
+
+}  // namespace
+
+result<std::shared_ptr<const mime::message_structure>> imap_engine::impl::structure_of(std::uint32_t uid,
+                                                                                       byte_source& message) {
+    if (auto it = structures.find(uid); it != structures.end()) return it->second;
+    auto parsed = mime::parse_structure(message);
+    if (!parsed) return unexpected(parsed.error());
+    auto shared = std::make_shared<const mime::message_structure>(std::move(*parsed));
+    // A bounded cache: a header sync touches each message once, a reader
+    // comes back to the same few.
+    if (structures.size() >= 4096) structures.clear();
+    structures.emplace(uid, shared);
+    return shared;
+}
+
+result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
+                                                          const std::vector<imap::fetch_att>& atts,
+                                                          bool with_uid,
+                                                          const imap::enabled_extensions& enabled) {
+    using k = imap::fetch_att::kind;
+    imap::reply_data out;
+    imap::fetch_data f;
+    f.seq = t.seq;
+    std::shared_ptr<byte_source> message;
+    std::shared_ptr<const mime::message_structure> structure;
+    if (needs_structure(atts)) {
+        auto opened = selected->open(t.info.uid);
+        if (!opened) return unexpected(opened.error());
+        message = std::shared_ptr<byte_source>(std::move(*opened));
+        auto s = structure_of(t.info.uid, *message);
+        if (!s) return unexpected(s.error());
+        structure = std::move(*s);
+    }
+    bool has_uid = false, has_modseq = false;
+    for (const auto& a : atts) {
+        switch (a.type()) {
+            case k::uid:
+                has_uid = true;
+                f.items.emplace_back(imap::fetch_item_types::uid{t.info.uid});
+                break;
+            case k::flags:
+                f.items.emplace_back(imap::fetch_item_types::flags{detail::to_flags(t.info.flags, t.recent)});
+                break;
+            case k::internaldate:
+                f.items.emplace_back(
+                    imap::fetch_item_types::internaldate{detail::to_date_time(t.info.internal_date)});
+                break;
+            case k::modseq:
+                has_modseq = true;
+                f.items.emplace_back(imap::fetch_item_types::modseq{t.info.modseq});
+                break;
+            case k::rfc822_size:
+                f.items.emplace_back(imap::fetch_item_types::rfc822_size{structure->imap_size()});
+                break;
+            case k::envelope:
+                f.items.emplace_back(imap::fetch_item_types::envelope{structure->envelope()});
+                break;
+            case k::body:
+            case k::bodystructure: {
+                const bool extended = a.type() == k::bodystructure;
+                f.items.emplace_back(
+                    imap::fetch_item_types::body{mime::make_body_structure(*structure, 0), extended});
+                break;
+            }
+            case k::rfc822:
+            case k::rfc822_header:
+            case k::rfc822_text:
+            case k::body_section: {
+                imap::fetch_body_section item;
+                imap::section_spec section = a.section();
+                if (a.type() == k::rfc822) item.form = imap::body_item_form::rfc822;
+                if (a.type() == k::rfc822_header) {
+                    item.form = imap::body_item_form::rfc822_header;
+                    section = *imap::section_spec::make({}, imap::section_text::header);
+                }
+                if (a.type() == k::rfc822_text) {
+                    item.form = imap::body_item_form::rfc822_text;
+                    section = *imap::section_spec::make({}, imap::section_text::text);
+                }
+                if (item.form == imap::body_item_form::body) item.section = section;
+                auto content = mime::resolve_section(*structure, section, a.range(), *message);
+                if (!content) return unexpected(content.error());
+                if (content->origin) item.origin = static_cast<std::uint32_t>(*content->origin);
+                if (content->generated) {
+                    item.data = content->generated->substr(static_cast<std::size_t>(content->skip),
+                                                           static_cast<std::size_t>(content->size));
+                } else {
+                    item.streamed_size = content->size;
+                    out.streams.push_back({std::make_shared<section_source>(message, std::move(*content)), 0,
+                                           item.streamed_size.value()});
+                }
+                f.items.emplace_back(std::move(item));
+                break;
+            }
+            case k::binary:
+            case k::binary_size: {
+                auto content = mime::resolve_binary(*structure, a.binary_part());
+                if (!content) return unexpected(content.error());
+                auto size = mime::binary_size(*message, *content);
+                if (!size) return unexpected(size.error());
+                if (a.type() == k::binary_size) {
+                    f.items.emplace_back(imap::fetch_item_types::binary_size{a.binary_part(), *size});
+                    break;
+                }
+                imap::fetch_body_section item;
+                item.form = imap::body_item_form::binary;
+                item.section = *imap::section_spec::make(a.binary_part());
+                std::uint64_t send = *size;
+                if (a.range()) {
+                    item.origin = static_cast<std::uint32_t>(a.range()->offset);
+                    send = a.range()->offset >= *size
+                               ? 0
+                               : std::min(a.range()->length, *size - a.range()->offset);
+                }
+                item.streamed_size = send;
+                out.streams.push_back(
+                    {std::make_shared<binary_source>(message, std::move(*content), a.range(), send), 0,
+                     send});
+                f.items.emplace_back(std::move(item));
+                break;
+            }
+        }
+    }
+    // RFC 3501 section 6.4.5: a FETCH that set \Seen reports the new FLAGS.
+    if (t.flags_changed &&
+        std::none_of(atts.begin(), atts.end(), [](const imap::fetch_att& a) { return a.type() == k::flags; }))
+        f.items.emplace_back(imap::fetch_item_types::flags{detail::to_flags(t.info.flags, t.recent)});
+    // RFC 3501 section 6.4.8: UID FETCH answers always carry UID; RFC 7162
+    // section 3.1.4.1: with CONDSTORE enabled every FETCH carries MODSEQ.
+    if (with_uid && !has_uid) f.items.emplace(f.items.begin(), imap::fetch_item_types::uid{t.info.uid});
+    if (enabled.condstore && !has_modseq) f.items.emplace_back(imap::fetch_item_types::modseq{t.info.modseq});
+    out.data = std::move(f);
+    return out;
+}
+
+imap::command_reply imap_engine::impl::fetch(const imap::command& c, const imap::cmd::fetch& f,
+                                             const imap::enabled_extensions& enabled) {
+    auto atts = f.atts.expanded();
+    if (auto ok = refresh(); !ok) return failure(ok.error(), "FETCH failed");
+    const auto ctx = report_context::for_command(c.body, enabled);
+    imap::command_reply r = reply(imap::status_kind::ok, std::nullopt, "Fetch completed.");
+    // New mail first: the client may be asking for it by number.
+    flush(r, ctx);
+    auto targets = resolve(f.set, f.uid);
+    if (!targets) return reply(imap::status_kind::bad, std::nullopt, "Invalid message set.");
+    // RFC 7162 section 3.1.4: CHANGEDSINCE keeps messages with a larger modseq.
+    if (f.changedsince) {
+        targets->erase(
+            std::remove_if(targets->begin(), targets->end(),
+                           [&f](const fetch_target& t) { return t.info.modseq <= *f.changedsince; }),
+            targets->end());
+    }
+    // RFC 7162 section 3.2.6: VANISHED (EARLIER) for UIDs gone since.
+    if (f.vanished && f.uid && enabled.qresync)
+        for (auto& v : view->vanished_earlier(f.set)) r.untagged.push_back({std::move(v), {}});
+    // \Seen for non-PEEK body items, before the data is built, so the FLAGS
+    // sent reflect it (RFC 3501 section 6.4.5).
+    if (!read_only && std::any_of(atts.begin(), atts.end(), sets_seen)) mark_seen(*targets);
+    auto shared_targets = std::make_shared<std::vector<fetch_target>>(std::move(*targets));
+    auto shared_atts = std::make_shared<std::vector<imap::fetch_att>>(std::move(atts));
+    return fetch_slice(std::move(r), shared_targets, shared_atts, 0, f.uid, ctx, enabled);
+}
+
+imap::command_reply imap_engine::impl::fetch_slice(imap::command_reply r,
+                                                   std::shared_ptr<std::vector<fetch_target>> targets,
+                                                   std::shared_ptr<std::vector<imap::fetch_att>> atts,
+                                                   std::size_t from, bool with_uid, report_context ctx,
+                                                   imap::enabled_extensions enabled) {
+    const std::size_t end = std::min(targets->size(), from + options.slice_messages);
+    for (std::size_t i = from; i < end; ++i) {
+        auto data = fetch_message((*targets)[i], *atts, with_uid, enabled);
+        if (!data) {
+            if (data.error() == store::errc::no_such_message)
+                continue;  // expunged meanwhile (RFC 2180 4.1.2)
+            if (data.error() == mime::errc::unknown_transfer_encoding) {
+                // RFC 3516 section 4.3.
+                imap::response_code code;
+                code.kind = imap::response_code_kind::other;
+                code.name = "UNKNOWN-CTE";
+                return reply(imap::status_kind::no, std::move(code), "Unknown Content-Transfer-Encoding.");
+            }
+            if (data.error() == mime::errc::bad_encoded_data)
+                return reply(imap::status_kind::no,
+                             imap::response_code::simple(imap::response_code_kind::parse),
+                             "Invalid data in MIME part.");
+            return failure(data.error(), "FETCH failed");
+        }
+        r.untagged.push_back(std::move(*data));
+    }
+    if (end < targets->size()) {
+        r.more = true;
+        continuation = [this, targets, atts, end, with_uid, ctx, enabled]() {
+            return fetch_slice(reply(imap::status_kind::ok, std::nullopt, "Fetch completed."), targets, atts,
+                               end, with_uid, ctx, enabled);
+        };
+        return r;
+    }
+    // Updates that arrived meanwhile, as RFC 3501 section 7.4.1 allows.
+    flush(r, ctx);
+    return r;
+}
+
+}  // namespace mailaccess::engine
