@@ -1,6 +1,6 @@
 // mailaccess-server: the reference server, composed only from the public API
 // the way a host product would: a Maildir store, a Dovecot passwd-file, POP3
-// sessions driven by net::server over TLS.
+// and IMAP sessions driven by net::server over TLS.
 //
 // Without listener flags it starts on its embedded default: state in ./var
 // (or --state-dir), a demo user with a welcome message, a self-signed
@@ -8,7 +8,10 @@
 // passwd-file entry.
 #include <mailaccess/auth/passwd_file.hpp>
 #include <mailaccess/auth/password_hash.hpp>
+#include <mailaccess/auth/sasl_server.hpp>
+#include <mailaccess/engine/imap_engine.hpp>
 #include <mailaccess/engine/pop3_engine.hpp>
+#include <mailaccess/imap/server_session.hpp>
 #include <mailaccess/maildir/maildir_store.hpp>
 #include <mailaccess/net/certificate.hpp>
 #include <mailaccess/net/server.hpp>
@@ -38,24 +41,33 @@
 namespace fs = std::filesystem;
 using namespace mailaccess;
 
+// IDLE pushes rely on these (see net/session_traits.hpp); without them the
+// driver would still run IMAP, silently without notifications.
+static_assert(net::notifiable_session<imap::server_session>);
+static_assert(net::change_source<engine::imap_engine>);
+
 namespace {
 
 constexpr std::string_view usage_text = R"(usage: mailaccess-server [options]
        mailaccess-server hash-password [--scheme NAME] [--user NAME]   (password on stdin)
 
-Without --pop3/--pop3s (or a --config that names listeners) the server starts on its
+Without listener flags (or a --config that names listeners) the server starts on its
 embedded default: state in ./var, POP3 (STLS) on 127.0.0.1:1110, POP3S on 127.0.0.1:1995,
-a demo user (demo/demo) with a welcome message, a self-signed certificate.
+IMAP (STARTTLS) on 127.0.0.1:1143, IMAPS on 127.0.0.1:1993, a demo user (demo/demo) with a
+welcome message, a self-signed certificate. Listener flags replace the whole default set.
 
 options (the same keys, without "--", may be given in a JSON file with --config FILE):
   --config FILE              JSON configuration; flags given after it override it
   --pop3 ADDR:PORT           POP3 listener with STLS (repeatable; port 0 picks one)
   --pop3s ADDR:PORT          POP3 listener with implicit TLS (repeatable)
+  --imap ADDR:PORT           IMAP listener with STARTTLS (repeatable)
+  --imaps ADDR:PORT          IMAP listener with implicit TLS (repeatable)
   --state-dir DIR            where the embedded defaults live (default ./var)
   --maildir-root DIR         mail storage, <DIR>/<user>/Maildir (default STATE/mail)
   --users FILE               Dovecot passwd-file (default STATE/users, created with demo/demo)
   --tls-cert PEM --tls-key PEM   certificate chain and key (default: self-signed in STATE/tls)
-  --allow-plaintext-auth     accept USER/PASS/AUTH before STLS (off: refused, as providers expect)
+  --allow-plaintext-auth     accept USER/PASS/AUTH/LOGIN before STLS/STARTTLS (off: refused,
+                             as providers expect)
   --quota-bytes N            per-user storage limit (default 524288000 = 500 MiB)
   --log-level LEVEL          debug, info, warning or error (default info)
 )";
@@ -63,6 +75,8 @@ options (the same keys, without "--", may be given in a JSON file with --config 
 struct config {
     std::vector<std::string> pop3;
     std::vector<std::string> pop3s;
+    std::vector<std::string> imap;
+    std::vector<std::string> imaps;
     std::string state_dir = "var";
     std::string maildir_root;
     std::string users;
@@ -114,6 +128,8 @@ void apply_json(config& cfg, const std::string& path) {
     try {
         strings("pop3", cfg.pop3);
         strings("pop3s", cfg.pop3s);
+        strings("imap", cfg.imap);
+        strings("imaps", cfg.imaps);
         for (auto [key, field] : {std::pair{"state-dir", &cfg.state_dir},
                                   {"maildir-root", &cfg.maildir_root},
                                   {"users", &cfg.users},
@@ -143,10 +159,17 @@ config parse_args(int argc, char** argv) {
             std::exit(0);
         } else if (arg == "--config") {
             apply_json(cfg, value());
-        } else if (arg == "--pop3" || arg == "--pop3s") {
-            if (!listeners_from_flags) cfg.pop3.clear(), cfg.pop3s.clear();
+        } else if (arg == "--pop3" || arg == "--pop3s" || arg == "--imap" || arg == "--imaps") {
+            // The first listener flag replaces every listener a --config named.
+            if (!listeners_from_flags) {
+                for (auto* list : {&cfg.pop3, &cfg.pop3s, &cfg.imap, &cfg.imaps}) list->clear();
+            }
             listeners_from_flags = true;
-            (arg == "--pop3" ? cfg.pop3 : cfg.pop3s).push_back(value());
+            auto& list = arg == "--pop3"    ? cfg.pop3
+                         : arg == "--pop3s" ? cfg.pop3s
+                         : arg == "--imap"  ? cfg.imap
+                                            : cfg.imaps;
+            list.push_back(value());
         } else if (arg == "--state-dir") {
             cfg.state_dir = value();
         } else if (arg == "--maildir-root") {
@@ -171,9 +194,11 @@ config parse_args(int argc, char** argv) {
             die("unknown option " + std::string(arg) + " (see --help)");
         }
     }
-    if (cfg.pop3.empty() && cfg.pop3s.empty()) {
+    if (cfg.pop3.empty() && cfg.pop3s.empty() && cfg.imap.empty() && cfg.imaps.empty()) {
         cfg.pop3 = {"127.0.0.1:1110"};
         cfg.pop3s = {"127.0.0.1:1995"};
+        cfg.imap = {"127.0.0.1:1143"};
+        cfg.imaps = {"127.0.0.1:1993"};
     }
     if (cfg.maildir_root.empty()) cfg.maildir_root = (fs::path(cfg.state_dir) / "mail").string();
     if (cfg.users.empty()) cfg.users = (fs::path(cfg.state_dir) / "users").string();
@@ -240,7 +265,7 @@ std::string welcome_message(std::string_view user) {
     m += std::string("Date: ") + date + "\r\n";
     m += "Message-ID: <welcome." + std::to_string(now) + "@localhost>\r\n";
     m += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
-    m += "Your mailbox is ready. Read it with any POP3 client over TLS.\r\n";
+    m += "Your mailbox is ready. Read it with any POP3 or IMAP client over TLS.\r\n";
     return m;
 }
 
@@ -320,33 +345,65 @@ int main(int argc, char** argv) {
     };
     net::server server(server_options);
 
-    auto add = [&](const std::string& where, bool implicit_tls) {
+    enum class protocol { pop3, imap };
+    // Who gets \Recent is decided across all IMAP sessions of the process.
+    auto recent = std::make_shared<engine::recent_tracker>();
+    std::vector<std::string> sasl_mechanisms;
+    for (auto m : auth::sasl_server_mechanisms()) sasl_mechanisms.emplace_back(m);
+
+    auto add = [&](const std::string& where, protocol proto, bool implicit_tls) {
         auto [address, port] = split_endpoint(where);
         net::listener_options listener;
         listener.address = address;
         listener.port = port;
         listener.implicit_tls = implicit_tls;
         listener.tls = *tls;
-        listener.refusal_line = "-ERR [SYS/TEMP] Too many connections, try again later.\r\n";
         listener.connection.log = server_options.log;
         const bool plaintext = cfg.allow_plaintext_auth;
-        auto bound = server.add_listener(
-            listener, [&mail_store, authenticator, plaintext](const net::connection_info& info) {
-                pop3::server_options options;
+        std::optional<result<asio::ip::tcp::endpoint>> bound;
+        if (proto == protocol::pop3) {
+            listener.refusal_line = "-ERR [SYS/TEMP] Too many connections, try again later.\r\n";
+            bound.emplace(server.add_listener(
+                listener, [&mail_store, authenticator, plaintext](const net::connection_info& info) {
+                    pop3::server_options options;
+                    options.tls_active = info.implicit_tls;
+                    options.stls_available = true;
+                    options.allow_plaintext_auth = plaintext;
+                    net::connection_parts<pop3::server_session, engine::pop3_engine> parts;
+                    parts.session = std::make_unique<pop3::server_session>(std::move(options));
+                    parts.engine = std::make_unique<engine::pop3_engine>(mail_store, *authenticator);
+                    return parts;
+                }));
+        } else {
+            listener.refusal_line = "* BYE Too many connections\r\n";
+            listener.connection.failure_line = "* BYE Internal error\r\n";
+            bound.emplace(server.add_listener(listener, [&mail_store, authenticator, plaintext, recent,
+                                                         sasl_mechanisms](const net::connection_info& info) {
+                imap::server_options options;
                 options.tls_active = info.implicit_tls;
-                options.stls_available = true;
+                options.starttls_available = true;
                 options.allow_plaintext_auth = plaintext;
-                net::connection_parts<pop3::server_session, engine::pop3_engine> parts;
-                parts.session = std::make_unique<pop3::server_session>(std::move(options));
-                parts.engine = std::make_unique<engine::pop3_engine>(mail_store, *authenticator);
+                options.sasl_mechanisms = sasl_mechanisms;
+                options.engine_capabilities = engine::imap_engine::capabilities();
+                engine::imap_engine_options engine_options;
+                engine_options.recent = recent;
+                net::connection_parts<imap::server_session, engine::imap_engine> parts;
+                parts.session = std::make_unique<imap::server_session>(std::move(options));
+                parts.engine =
+                    std::make_unique<engine::imap_engine>(mail_store, *authenticator, engine_options);
                 return parts;
-            });
-        if (!bound) die("cannot listen on " + where + ": " + bound.error().message());
-        std::cout << "listening " << (implicit_tls ? "pop3s" : "pop3") << " on "
-                  << bound->address().to_string() << ":" << bound->port() << std::endl;
+            }));
+        }
+        if (!*bound) die("cannot listen on " + where + ": " + bound->error().message());
+        const char* name =
+            proto == protocol::pop3 ? (implicit_tls ? "pop3s" : "pop3") : (implicit_tls ? "imaps" : "imap");
+        std::cout << "listening " << name << " on " << (*bound)->address().to_string() << ":"
+                  << (*bound)->port() << std::endl;
     };
-    for (const auto& where : cfg.pop3) add(where, false);
-    for (const auto& where : cfg.pop3s) add(where, true);
+    for (const auto& where : cfg.pop3) add(where, protocol::pop3, false);
+    for (const auto& where : cfg.pop3s) add(where, protocol::pop3, true);
+    for (const auto& where : cfg.imap) add(where, protocol::imap, false);
+    for (const auto& where : cfg.imaps) add(where, protocol::imap, true);
 
     if (auto ec = server.start(); ec) die("cannot start: " + ec.message());
     std::cout << "maildir root " << fs::absolute(cfg.maildir_root).string() << ", users " << cfg.users

@@ -1,11 +1,13 @@
 """The reference server's JSON configuration (--config) and --allow-plaintext-auth:
-listeners, state folder and the plaintext switch come from the file, flags after it
+listeners (POP3 and IMAP), state folder and the plaintext switch come from the file, flags after it
 override it, and a malformed file is refused with a clear message.
 Usage: server_config_test.py SERVER_BINARY"""
+import imaplib
 import json
 import os
 import poplib
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -40,6 +42,28 @@ class ServerConfig(unittest.TestCase):
             c.pass_("demo")
             self.assertGreaterEqual(c.stat()[0], 1)  # the welcome message
             c.quit()
+        finally:
+            server.cleanup()
+
+    def test_imap_listeners_from_config(self):
+        cfg = {"imap": ["127.0.0.1:0"], "imaps": "127.0.0.1:0", "allow-plaintext-auth": True}
+        server = ReferenceServer(BINARY, state_dir=self.work)
+        path = os.path.join(self.work, "server.json")
+        with open(path, "w") as f:
+            json.dump(cfg, f)
+        server.extra_args = ["--config", path]
+        try:
+            server.start(listeners=("imap", "imaps"), listener_flags=False)
+            self.assertNotIn("pop3", server.ports)  # the file names every listener
+            c = imaplib.IMAP4("127.0.0.1", server.ports["imap"], timeout=10)
+            self.assertIn("AUTH=PLAIN", c.capabilities)  # plaintext login offered without STARTTLS
+            c.login("demo", "demo")
+            self.assertEqual(c.select("INBOX", readonly=True)[0], "OK")
+            c.logout()
+            c = imaplib.IMAP4_SSL("127.0.0.1", server.ports["imaps"], timeout=10,
+                                  ssl_context=ssl._create_unverified_context())
+            c.login("demo", "demo")
+            c.logout()
         finally:
             server.cleanup()
 

@@ -159,3 +159,206 @@ TEST_CASE("a session that throws loses its connection, not the server", "[net][d
     CHECK(good.write("ECHO alive\r\n"));
     CHECK(good.read_line() == "alive");
 }
+
+// --- Idling sessions: store notifications and the poll (IMAP IDLE) ---------
+
+static_assert(net::notifiable_session<toy::session>);
+static_assert(net::change_source<toy::engine>);
+
+namespace {
+
+// A toy server whose engines watch `board` (the toy store). The default poll
+// interval is long, so only the board's notifications can deliver updates.
+struct idle_server {
+    explicit idle_server(std::chrono::milliseconds poll = 60s, std::chrono::milliseconds timeout = 5s) {
+        net::server_options so;
+        so.store_executor = store.get_executor();
+        srv.emplace(so);
+        net::listener_options plain_opts;
+        plain_opts.tls = tls.server;
+        plain_opts.connection.idle_poll_interval = poll;
+        auto p = srv->add_listener(plain_opts, test::toy_factory(timeout, &store, &board));
+        REQUIRE(p);
+        plain = *p;
+        net::listener_options tls_opts = plain_opts;
+        tls_opts.implicit_tls = true;
+        auto t = srv->add_listener(tls_opts, test::toy_factory(timeout, &store, &board));
+        REQUIRE(t);
+        implicit = *t;
+        REQUIRE_FALSE(srv->start());
+    }
+    ~idle_server() {
+        srv.reset();
+        store.join();
+    }
+    void connect(test::client& c, bool use_tls) {
+        if (use_tls)
+            REQUIRE_FALSE(c.connect(implicit, tls.client, "localhost"));
+        else
+            REQUIRE_FALSE(c.connect(plain));
+        REQUIRE(c.read_line() == "+OK toy ready");
+    }
+    void start_idle(test::client& c) {
+        REQUIRE(c.write("IDLE\r\n"));
+        REQUIRE(c.read_line() == "+ idling");
+    }
+    test::tls_setup tls;
+    toy::board board;
+    asio::thread_pool store{2};
+    std::optional<net::server> srv;
+    asio::ip::tcp::endpoint plain;
+    asio::ip::tcp::endpoint implicit;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+TEST_CASE("a store change reaches an idling session while its read is pending", "[net][driver][idle]") {
+    idle_server s;
+    const bool use_tls = GENERATE(false, true);
+    CAPTURE(use_tls);
+    test::client c;
+    s.connect(c, use_tls);
+    CHECK(s.board.listener_count() == 0);  // subscribed only while idling
+    s.start_idle(c);
+    CHECK(s.board.listener_count() == 1);
+
+    const auto t0 = std::chrono::steady_clock::now();
+    s.board.post("hello");  // from this thread, as another session's change would be
+    CHECK(c.read_line() == "* hello");
+    CHECK(seconds_since(t0) < 1.0);
+
+    // A burst is coalesced into few polls, and nothing is lost.
+    for (int i = 0; i < 200; ++i) s.board.post(std::to_string(i));
+    std::vector<std::string> seen;
+    while (seen.empty() || seen.back() != "199") {
+        auto line = c.read_line();
+        REQUIRE(line);
+        REQUIRE(line->rfind("* ", 0) == 0);
+        std::string rest = line->substr(2) + " ";
+        for (std::size_t p = 0, q; (q = rest.find(' ', p)) != std::string::npos; p = q + 1)
+            seen.push_back(rest.substr(p, q - p));
+    }
+    REQUIRE(seen.size() == 200);
+    for (int i = 0; i < 200; ++i) CHECK(seen[static_cast<std::size_t>(i)] == std::to_string(i));
+    CHECK(s.board.polls() < 200);
+
+    // The read begun before the updates is still the one that gets DONE,
+    // and input pipelined behind it is kept.
+    CHECK(c.write("DONE\r\nECHO after\r\n"));
+    CHECK(c.read_line() == "+OK idle done");
+    CHECK(c.read_line() == "after");
+    CHECK(s.board.listener_count() == 0);
+
+    // Not idling: changes are not this session's business.
+    s.board.post("unheard");
+    CHECK(c.write("ECHO still here\r\n"));
+    CHECK(c.read_line() == "still here");
+    CHECK(s.board.take() == "unheard");
+    exercise(c);
+}
+
+TEST_CASE("input that arrives while an idle update is being made is kept", "[net][driver][idle]") {
+    idle_server s;
+    const bool use_tls = GENERATE(false, true);
+    CAPTURE(use_tls);
+    s.board.set_poll_delay(300ms);  // a slow store: DONE arrives while the poll runs
+    test::client c;
+    s.connect(c, use_tls);
+    s.start_idle(c);
+    s.board.post("slow");
+    std::this_thread::sleep_for(50ms);
+    CHECK(c.write("DONE\r\nECHO next\r\n"));
+    CHECK(c.read_line() == "* slow");
+    CHECK(c.read_line() == "+OK idle done");
+    CHECK(c.read_line() == "next");
+    exercise(c);
+}
+
+TEST_CASE("the idle poll finds changes nobody announced", "[net][driver][idle]") {
+    idle_server s(100ms);
+    test::client c;
+    s.connect(c, false);
+    std::this_thread::sleep_for(300ms);
+    CHECK(s.board.polls() == 0);  // no polling unless idling
+
+    s.start_idle(c);
+    const auto t0 = std::chrono::steady_clock::now();
+    s.board.post("dropped into new/", false);  // no notification
+    CHECK(c.read_line() == "* dropped into new/");
+    CHECK(seconds_since(t0) < 1.0);
+    CHECK(c.write("DONE\r\n"));
+    CHECK(c.read_line() == "+OK idle done");
+    const int polls = s.board.polls();
+    std::this_thread::sleep_for(300ms);
+    CHECK(s.board.polls() == polls);  // the poll stopped with the idle state
+    exercise(c);
+}
+
+TEST_CASE("updates do not extend an idling client's read deadline", "[net][driver][idle]") {
+    idle_server s(50ms, 600ms);
+    test::client c;
+    s.connect(c, true);
+    s.start_idle(c);
+    int updates = 0;
+    bool closed = false;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 20; ++i) {
+        std::this_thread::sleep_for(100ms);
+        s.board.post("tick");
+        auto line = c.read_line(2s);
+        if (!line) {
+            closed = true;  // (a TLS stream reports the close once; reading again would wait)
+            break;
+        }
+        CHECK(line == "* tick");
+        ++updates;
+    }
+    if (!closed) closed = c.wait_closed(2s);
+    CHECK(closed);
+    CHECK(updates < 12);  // about 600 ms of updates, not 20
+    CHECK(seconds_since(t0) < 2.0);
+}
+
+TEST_CASE("a session that closes after an idle update closes its connection", "[net][driver][idle]") {
+    idle_server s;
+    const bool use_tls = GENERATE(false, true);
+    CAPTURE(use_tls);
+    test::client c;
+    s.connect(c, use_tls);
+    s.start_idle(c);
+    s.board.post("BYE");
+    CHECK(c.read_line() == "* BYE");
+    CHECK(c.wait_closed());
+    // Up to shutdown_timeout (2 s) when the close went through a TLS
+    // close_notify this client never answers.
+    for (int i = 0; i < 300 && s.srv->connection_count() != 0; ++i) std::this_thread::sleep_for(10ms);
+    CHECK(s.srv->connection_count() == 0);
+    CHECK(s.board.listener_count() == 0);
+}
+
+TEST_CASE("stopping the server closes idling connections at once", "[net][driver][idle]") {
+    idle_server s(100ms);
+    test::client plain, secure, busy;
+    s.connect(plain, false);
+    s.connect(secure, true);
+    s.connect(busy, true);
+    s.start_idle(plain);
+    s.start_idle(secure);
+    s.start_idle(busy);
+    CHECK(s.board.listener_count() == 3);
+    // One of them is in the middle of an update when the stop comes.
+    s.board.set_poll_delay(300ms);
+    s.board.post("late");
+    std::this_thread::sleep_for(50ms);
+    const auto t0 = std::chrono::steady_clock::now();
+    s.srv->stop();
+    CHECK(seconds_since(t0) < 3.0);  // not the 10 s shutdown timeout
+    CHECK(plain.wait_closed());
+    CHECK(secure.wait_closed());
+    CHECK(busy.wait_closed());
+    CHECK(s.board.listener_count() == 0);
+}

@@ -41,10 +41,11 @@ struct tls_setup {
 };
 
 inline auto toy_factory(std::chrono::milliseconds timeout = std::chrono::seconds(5),
-                        asio::thread_pool* pool = nullptr) {
-    return [timeout, pool](const mailaccess::net::connection_info& info) {
+                        asio::thread_pool* pool = nullptr, toy::board* board = nullptr) {
+    return [timeout, pool, board](const mailaccess::net::connection_info& info) {
         return mailaccess::net::connection_parts<toy::session, toy::engine>{
-            std::make_unique<toy::session>(timeout, info.implicit_tls), std::make_unique<toy::engine>(pool)};
+            std::make_unique<toy::session>(timeout, info.implicit_tls),
+            std::make_unique<toy::engine>(pool, board)};
     };
 }
 

@@ -10,16 +10,29 @@
 //   TLS?           -> "+OK tls yes" / "+OK tls no"
 //   QUIT           -> "+OK bye", then close_connection
 //   CRASH          -> the session throws
+//   IDLE           -> "+ idling"; is_idling() until "DONE" -> "+OK idle done".
+//                     While idling, notify() makes an engine poll; the
+//                     engine's answer (what was posted to its `board`) is
+//                     written as "* <text>" when not empty ("* BYE" then
+//                     closes the connection).
 
 #include <asio/thread_pool.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <utility>
 #include <variant>
+#include <vector>
 
 namespace toy {
 
@@ -28,6 +41,7 @@ struct write_ready {};
 struct engine_request {
     std::uint64_t id = 0;
     std::string text;
+    bool poll = false;  // an idle poll, not an ENGINE command
 };
 struct start_tls {};
 struct close_connection {};
@@ -56,6 +70,12 @@ public:
             if (has_request_) {
                 has_request_ = false;
                 return std::move(request_);
+            }
+            if (idling_ && poll_due_) {
+                poll_due_ = false;
+                request_ = engine_request{++next_id_, {}, true};
+                awaiting_ = true;
+                return request_;
             }
             if (sleep_.count() > 0) {
                 auto d = sleep_;
@@ -87,9 +107,23 @@ public:
     void consume_output(std::size_t n) { out_.erase(0, n); }
     void complete(std::uint64_t id, engine_reply reply) {
         if (id != request_.id) throw std::logic_error("wrong request id");
+        if (!awaiting_) throw std::logic_error("complete() without a request");
         awaiting_ = false;
-        out_ += "+OK engine " + reply.text + "\r\n";
+        if (!request_.poll) {
+            out_ += "+OK engine " + reply.text + "\r\n";
+        } else if (!reply.text.empty()) {
+            out_ += "* " + reply.text + "\r\n";
+            if (reply.text == "BYE") closing_ = true;  // the session ends after an update
+        }
     }
+    void notify() {
+        // The driver contract: never while an engine request is outstanding.
+        if (awaiting_) throw std::logic_error("notify() while waiting for the engine");
+        ++notifications_;
+        if (idling_) poll_due_ = true;
+    }
+    bool is_idling() const { return idling_; }
+    int notifications() const { return notifications_; }
     void resume() { out_ += "+OK slept\r\n"; }
     void tls_established() { tls_ = true; }
     std::chrono::milliseconds read_timeout() const { return timeout_; }
@@ -110,6 +144,13 @@ private:
             in_.clear();  // RFC 2595 section 3.1: drop pipelined plaintext
         } else if (line == "TLS?") {
             out_ += tls_ ? "+OK tls yes\r\n" : "+OK tls no\r\n";
+        } else if (idling_) {
+            idling_ = false;
+            poll_due_ = false;
+            out_ += line == "DONE" ? "+OK idle done\r\n" : "-ERR expected DONE\r\n";
+        } else if (line == "IDLE") {
+            out_ += "+ idling\r\n";
+            idling_ = true;
         } else if (line == "CRASH") {
             throw std::runtime_error("session exploded");
         } else if (line == "QUIT") {
@@ -132,14 +173,92 @@ private:
     engine_request request_;
     std::uint64_t next_id_ = 0;
     std::chrono::milliseconds sleep_{0};
+    bool idling_ = false;
+    bool poll_due_ = false;
+    int notifications_ = 0;
+};
+
+/// What a toy store holds for idling sessions: text posted by the test
+/// (from any thread, like another session's change) and the listeners of
+/// the engines watching it. `post(text, false)` changes the board without
+/// telling anyone, like a file an outside MDA drops into Maildir new/.
+class board {
+public:
+    class subscription {
+    public:
+        subscription(board& b, int id) : board_(b), id_(id) {}
+        ~subscription() {
+            std::lock_guard<std::recursive_mutex> lock(board_.mutex_);
+            board_.listeners_.erase(id_);
+        }
+        subscription(const subscription&) = delete;
+        subscription& operator=(const subscription&) = delete;
+
+    private:
+        board& board_;
+        int id_;
+    };
+
+    std::unique_ptr<subscription> subscribe(std::function<void()> listener) {
+        std::lock_guard<std::recursive_mutex> lock(mutex_);
+        listeners_.emplace(++next_id_, std::move(listener));
+        return std::make_unique<subscription>(*this, next_id_);
+    }
+    void post(const std::string& text, bool notify = true) {
+        std::lock_guard<std::recursive_mutex> lock(mutex_);
+        if (!text_.empty()) text_ += ' ';
+        text_ += text;
+        if (!notify) return;
+        std::vector<std::function<void()>> snapshot;  // a listener may unsubscribe
+        for (auto& entry : listeners_) snapshot.push_back(entry.second);
+        for (auto& listener : snapshot) listener();
+    }
+    /// What an idle poll returns; waits `poll_delay` first (a slow store).
+    std::string take() {
+        std::chrono::milliseconds delay{};
+        {
+            std::lock_guard<std::recursive_mutex> lock(mutex_);
+            ++polls_;
+            delay = poll_delay_;
+        }
+        if (delay.count() > 0) std::this_thread::sleep_for(delay);
+        std::lock_guard<std::recursive_mutex> lock(mutex_);
+        return std::exchange(text_, {});
+    }
+    void set_poll_delay(std::chrono::milliseconds d) {
+        std::lock_guard<std::recursive_mutex> lock(mutex_);
+        poll_delay_ = d;
+    }
+    std::size_t listener_count() const {
+        std::lock_guard<std::recursive_mutex> lock(mutex_);
+        return listeners_.size();
+    }
+    int polls() const {
+        std::lock_guard<std::recursive_mutex> lock(mutex_);
+        return polls_;
+    }
+
+private:
+    // Recursive, like store::event_hub's: a listener may drop the last
+    // reference to its connection, whose subscription then unregisters here.
+    mutable std::recursive_mutex mutex_;
+    std::map<int, std::function<void()>> listeners_;
+    int next_id_ = 0;
+    std::string text_;
+    int polls_ = 0;
+    std::chrono::milliseconds poll_delay_{0};
 };
 
 /// Answers "ENGINE x" with "[x]" and throws for "ENGINE throw". When a pool
 /// is given, reports whether it ran on that pool ("[x] store" / "[x] elsewhere").
+///
+/// With a board it is a `change_source`: idle polls take the board's text,
+/// and `subscribe_changes` registers the driver's notifier with the board.
 class engine {
 public:
-    explicit engine(asio::thread_pool* pool = nullptr) : pool_(pool) {}
+    explicit engine(asio::thread_pool* pool = nullptr, board* b = nullptr) : pool_(pool), board_(b) {}
     engine_reply handle(engine_request&& r) {
+        if (r.poll) return {board_ != nullptr ? board_->take() : std::string()};
         if (r.text == "throw") throw std::runtime_error("engine exploded");
         std::string text = "[" + r.text + "]";
         if (pool_ != nullptr)
@@ -147,8 +266,14 @@ public:
         return {text};
     }
 
+    std::unique_ptr<board::subscription> subscribe_changes(std::function<void()> notifier) {
+        if (board_ == nullptr) return nullptr;
+        return board_->subscribe(std::move(notifier));
+    }
+
 private:
     asio::thread_pool* pool_;
+    board* board_;
 };
 
 }  // namespace toy

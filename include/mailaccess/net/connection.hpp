@@ -9,13 +9,18 @@
 #include <asio/ssl/context.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <variant>
+#include <vector>
 
 namespace mailaccess::net {
 
@@ -30,6 +35,11 @@ struct connection_options {
     std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(2)};
     /// Size requested from `Session::prepare` for each read.
     std::size_t read_chunk = 16 * 1024;
+    /// While a `notifiable_session` idles (IMAP IDLE), `notify()` it this
+    /// often, so that changes no engine notifier reports (a file an outside
+    /// MDA moved into Maildir new/) reach the client within this bound.
+    /// Zero disables the poll (store notifications still arrive).
+    std::chrono::milliseconds idle_poll_interval{std::chrono::seconds(1)};
     /// Written (best effort, bounded by `shutdown_timeout`) before closing a
     /// connection whose session or engine threw, so the client learns why,
     /// e.g. "-ERR [SYS/TEMP] Internal error\r\n" or "* BYE Internal error\r\n"
@@ -61,6 +71,20 @@ struct connection_options {
 ///   - close_connection: TLS close_notify (bounded by `shutdown_timeout`),
 ///     then close.
 /// With `implicit_tls` the handshake runs before the first `next_action()`.
+///
+/// Idling sessions (see `notifiable_session` in session_traits.hpp): while
+/// `session.is_idling()`, the driver holds the engine's change subscription
+/// (`subscribe_changes`, when the engine offers it) and a poll timer
+/// (`idle_poll_interval`). Either one makes the driver call
+/// `session.notify()` on the strand and, when it was only waiting for input,
+/// run the session loop again while the read stays pending (TLS allows one
+/// read and one write outstanding at once). Notifications are coalesced: a
+/// burst of store changes costs one `notify()` per loop pass. The read
+/// deadline stays the one set when the read began: updates sent to an idling
+/// client do not extend its inactivity timeout. A connection closed while
+/// such a read is pending (server stop, or the session closing after an
+/// update) is closed without a TLS close_notify: that exchange cannot overlap
+/// the read, and everything due had been written.
 ///
 /// Failure containment: an exception thrown by the session or the engine is
 /// caught here, logged at `log_level::error`, and only this connection is
@@ -114,8 +138,28 @@ private:
         closed
     };
 
+    static constexpr bool notifiable = notifiable_session<Session>;
+
+    // The engine's change subscription handle (`change_source`), or nothing.
+    template <class E>
+    struct subscription_of {
+        using type = std::monostate;
+    };
+    template <change_source E>
+    struct subscription_of<E> {
+        using type = decltype(std::declval<E&>().subscribe_changes(std::function<void()>{}));
+    };
+    using subscription_type = typename subscription_of<Engine>::type;
+
     void run();
     void do_read();
+    void on_read_complete(std::error_code ec, std::size_t n);
+    void on_read(std::error_code ec, std::size_t n);
+    bool watch_idle();
+    void stop_watching();
+    void post_change();
+    void on_change();
+    void arm_poll();
     void do_write();
     void do_engine(typename traits::engine_request&& request);
     void do_start_tls();
@@ -125,14 +169,20 @@ private:
     template <class F>
     bool guarded(F&& f);
     void arm(std::chrono::steady_clock::duration d, std::error_code reason);
+    void arm_at(std::chrono::steady_clock::time_point t, std::error_code reason);
     void disarm();
     void fail(std::error_code reason, std::string_view what);
     void finish(std::error_code reason);
     void log(log_level level, std::string_view text) const;
 
     stream stream_;
+    // The strand, copied once: `post_change` runs on store threads and must
+    // not read `stream_`, which STARTTLS rewraps on the strand.
+    const asio::any_io_executor executor_;
     std::unique_ptr<Session> session_;
     std::unique_ptr<Engine> engine_;
+    // After engine_, so it is destroyed first.
+    std::optional<subscription_type> subscription_;
     asio::any_io_executor store_executor_;
     std::shared_ptr<asio::ssl::context> tls_;
     bool implicit_tls_;
@@ -144,6 +194,22 @@ private:
     state state_ = state::idle;
     bool stop_requested_ = false;
     std::string peer_;
+
+    // A read may stay pending across loop passes while the session idles.
+    bool read_in_flight_ = false;
+    bool read_detached_ = false;  // the pending/last read went into idle_buffer_
+    bool read_ready_ = false;     // it completed while the loop was busy
+    std::error_code read_error_;
+    std::size_t read_size_ = 0;
+    std::chrono::steady_clock::time_point read_deadline_{};
+    std::vector<char> idle_buffer_;
+
+    // Idle watch: subscription_ above, the poll timer, pending notifications.
+    bool idle_watch_ = false;
+    bool notify_pending_ = false;
+    std::atomic<bool> change_posted_{false};
+    asio::steady_timer poll_timer_;
+    std::uint64_t poll_generation_ = 0;
 };
 
 }  // namespace mailaccess::net

@@ -2,6 +2,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <functional>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -60,6 +61,66 @@ concept driven_session = requires(Session& s, const Session& cs, std::size_t n) 
     s.resume();
     s.tls_established();
     {cs.read_timeout()};
+};
+
+/// Optional: change notification while idling (IMAP IDLE, RFC 2177).
+///
+/// Some sessions wait for input and must at the same time react to changes
+/// made elsewhere: another session's APPEND or EXPUNGE, a POP3 deletion,
+/// mail an outside process delivered into the store. Such a session models
+/// `notifiable_session`:
+///
+///     bool is_idling() const  true while the session waits for input but
+///                             wants to hear about changes
+///     void notify()           something may have changed: queue whatever
+///                             that calls for (typically an engine request)
+///                             for the next `next_action()`; a no-op when
+///                             there is nothing to do
+///
+/// Its engine may model `change_source`:
+///
+///     Handle subscribe_changes(std::function<void()> notifier)
+///
+/// `Handle` is any movable RAII type (e.g. `std::unique_ptr<store::
+/// subscription>`; a null one means "nothing to watch"). Until the handle is
+/// destroyed, the engine calls `notifier` after each change relevant to the
+/// session, from whatever thread made the change; `notifier` is thread-safe,
+/// cheap, and only posts. `subscribe_changes` is called like `handle`: never
+/// concurrently with another call on the same engine, so it may read the
+/// engine's state (which mailbox is selected) without locks. The listener
+/// must not touch that state later; it runs on other threads.
+///
+/// What `net::connection` does with them:
+///   - After every `next_action()` it reads `is_idling()`. When it becomes
+///     true the driver calls `subscribe_changes` (if the engine offers it)
+///     and starts a poll timer (`connection_options::idle_poll_interval`);
+///     when it becomes false it destroys the handle and stops the timer. The
+///     poll catches changes no notifier reports, such as a file an outside
+///     MDA moved into a Maildir's new/.
+///   - A notifier call or a poll tick reaches the session as `notify()` on
+///     the connection's strand. If the driver is only waiting for input, it
+///     then runs the session loop again (engine request, writes) while that
+///     read stays pending; otherwise it keeps the notification and calls
+///     `notify()` when the loop next asks for input. So `notify()` is never
+///     called while an engine request is outstanding, and notifications
+///     that arrive after `is_idling()` turned false are dropped.
+///   - Because the loop may run while a read is pending, a read started
+///     while the session idles goes into a buffer of the driver's, not into
+///     `prepare()`'s span (which `next_action()` may invalidate); its bytes
+///     are passed through `prepare`/`commit` when the loop next needs input.
+///     A session therefore sees the usual order of calls: `commit` is never
+///     called while an engine request is outstanding.
+template <class Session>
+concept notifiable_session = requires(Session& s, const Session& cs) {
+    s.notify();
+    { cs.is_idling() } -> std::convertible_to<bool>;
+};
+
+/// See `notifiable_session`: an engine that reports changes relevant to its
+/// session through `subscribe_changes(std::function<void()>)`.
+template <class Engine>
+concept change_source = requires(Engine& e, std::function<void()> notifier) {
+    e.subscribe_changes(std::move(notifier));
 };
 
 }  // namespace mailaccess::net

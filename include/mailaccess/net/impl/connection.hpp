@@ -9,6 +9,8 @@
 #include <asio/post.hpp>
 #include <asio/write.hpp>
 
+#include <algorithm>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <span>
@@ -23,13 +25,15 @@ connection<Session, Engine>::connection(stream s, std::unique_ptr<Session> sessi
                                         std::shared_ptr<asio::ssl::context> tls, bool implicit_tls,
                                         connection_options options)
     : stream_(std::move(s)),
+      executor_(stream_.get_executor()),
       session_(std::move(session)),
       engine_(std::move(engine)),
       store_executor_(std::move(store_executor)),
       tls_(std::move(tls)),
       implicit_tls_(implicit_tls),
       options_(std::move(options)),
-      timer_(stream_.get_executor()) {
+      timer_(executor_),
+      poll_timer_(executor_) {
     std::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     peer_ = ec ? std::string("unknown peer") : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -84,6 +88,9 @@ void connection<Session, Engine>::run() {
     if (state_ == state::closed) return;
     std::optional<typename traits::action> act;
     if (!guarded([&] { act.emplace(session_->next_action()); })) return;
+    if constexpr (notifiable) {
+        if (!watch_idle()) return;
+    }
     if (std::get_if<typename traits::need_input>(&*act) != nullptr) return do_read();
     if (std::get_if<typename traits::write_ready>(&*act) != nullptr) return do_write();
     if (auto* req = std::get_if<typename traits::engine_request>(&*act)) return do_engine(std::move(*req));
@@ -96,25 +103,162 @@ void connection<Session, Engine>::run() {
 template <class Session, class Engine>
 void connection<Session, Engine>::do_read() {
     if (stop_requested_) return do_shutdown();
+    if constexpr (notifiable) {
+        // Input first: it may end the idle state, which makes a pending
+        // notification moot.
+        if (read_ready_) {
+            read_ready_ = false;
+            return on_read(read_error_, read_size_);
+        }
+        if (notify_pending_) {
+            notify_pending_ = false;
+            if (guarded([&] { session_->notify(); })) run();
+            return;
+        }
+        if (read_in_flight_) {
+            // Back to waiting on the read begun before this loop pass, under
+            // its original deadline.
+            state_ = state::reading;
+            arm_at(read_deadline_, errc::timed_out);
+            return;
+        }
+    }
     std::span<char> buf;
     std::chrono::steady_clock::duration timeout{};
+    const bool detached = notifiable && idle_watch_;
     if (!guarded([&] {
-            buf = session_->prepare(options_.read_chunk);
+            if (detached) {
+                if (idle_buffer_.empty())
+                    idle_buffer_.resize(std::clamp<std::size_t>(options_.read_chunk, 1, 4096));
+                buf = std::span<char>(idle_buffer_);
+            } else {
+                buf = session_->prepare(options_.read_chunk);
+            }
             timeout =
                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(session_->read_timeout());
         }))
         return;
     if (buf.empty()) return fail(errc::session_failed, "prepare() returned an empty buffer");
     state_ = state::reading;
-    arm(timeout, errc::timed_out);
+    read_in_flight_ = true;
+    read_detached_ = detached;
+    const auto now = std::chrono::steady_clock::now();
+    read_deadline_ = timeout >= std::chrono::steady_clock::time_point::max() - now
+                         ? std::chrono::steady_clock::time_point::max()
+                         : now + timeout;
+    arm_at(read_deadline_, errc::timed_out);
     stream_.async_read_some(asio::buffer(buf.data(), buf.size()),
                             [self = this->shared_from_this()](std::error_code ec, std::size_t n) {
-                                self->disarm();
-                                if (self->state_ == state::closed) return;
-                                if (ec) return self->finish(ec == asio::error::eof ? std::error_code{} : ec);
-                                self->state_ = state::idle;
-                                if (self->guarded([&] { self->session_->commit(n); })) self->run();
+                                self->on_read_complete(ec, n);
                             });
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::on_read_complete(std::error_code ec, std::size_t n) {
+    read_in_flight_ = false;
+    if (state_ == state::closed) return;
+    if (state_ != state::reading) {
+        // Only a detached read completes while the loop is busy (writing an
+        // update, waiting for the engine); its bytes wait in idle_buffer_
+        // until the loop next asks for input. The timer is not ours to touch.
+        read_ready_ = true;
+        read_error_ = ec;
+        read_size_ = n;
+        return;
+    }
+    disarm();
+    on_read(ec, n);
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::on_read(std::error_code ec, std::size_t n) {
+    if (ec) return finish(ec == asio::error::eof ? std::error_code{} : ec);
+    state_ = state::idle;
+    if (!read_detached_) {
+        if (guarded([&] { session_->commit(n); })) run();
+        return;
+    }
+    for (std::size_t done = 0; done < n;) {
+        std::span<char> buf;
+        if (!guarded([&] { buf = session_->prepare(n - done); })) return;
+        if (buf.empty()) return fail(errc::session_failed, "prepare() returned an empty buffer");
+        const std::size_t k = std::min(buf.size(), n - done);
+        std::memcpy(buf.data(), idle_buffer_.data() + done, k);
+        if (!guarded([&] { session_->commit(k); })) return;
+        done += k;
+    }
+    run();
+}
+
+template <class Session, class Engine>
+bool connection<Session, Engine>::watch_idle() {
+    bool idling = false;
+    if (!guarded([&] { idling = static_cast<bool>(session_->is_idling()); })) return false;
+    if (idling == idle_watch_) return true;
+    if (!idling) {
+        stop_watching();
+        return true;
+    }
+    idle_watch_ = true;
+    if constexpr (change_source<Engine>) {
+        // Called here, on the strand between engine calls, so the engine may
+        // read its own state; the notifier it keeps runs on store threads.
+        std::function<void()> notifier = [weak = this->weak_from_this()] {
+            if (auto self = weak.lock()) self->post_change();
+        };
+        if (!guarded([&] { subscription_.emplace(engine_->subscribe_changes(std::move(notifier))); }))
+            return false;
+    }
+    arm_poll();
+    return true;
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::stop_watching() {
+    idle_watch_ = false;
+    notify_pending_ = false;
+    subscription_.reset();  // waits for a notifier call in progress, if any
+    ++poll_generation_;
+    poll_timer_.cancel();
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::post_change() {
+    // Any thread. One delivery in flight is enough: it notifies the session,
+    // which looks at the store as it is when its request runs.
+    if (change_posted_.exchange(true)) return;
+    asio::post(executor_, [self = this->shared_from_this()] {
+        self->change_posted_.store(false);
+        self->on_change();
+    });
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::on_change() {
+    // A delivery that arrives after the idle state ended is stale: the
+    // session is not listening any more.
+    if (state_ == state::closed || !idle_watch_) return;
+    notify_pending_ = true;
+    // Only waiting for input: run the loop now; the read stays pending.
+    // Busy otherwise: do_read delivers it when the loop next waits.
+    if (state_ == state::reading && read_in_flight_ && read_detached_) {
+        disarm();
+        state_ = state::idle;
+        do_read();
+    }
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::arm_poll() {
+    if (options_.idle_poll_interval.count() <= 0) return;
+    const std::uint64_t generation = ++poll_generation_;
+    poll_timer_.expires_after(options_.idle_poll_interval);
+    poll_timer_.async_wait([self = this->shared_from_this(), generation](std::error_code ec) {
+        if (ec || generation != self->poll_generation_ || self->state_ == state::closed || !self->idle_watch_)
+            return;
+        self->arm_poll();
+        self->on_change();
+    });
 }
 
 template <class Session, class Engine>
@@ -169,6 +313,7 @@ void connection<Session, Engine>::do_engine(typename traits::engine_request&& re
 
 template <class Session, class Engine>
 void connection<Session, Engine>::do_start_tls() {
+    if (read_in_flight_) return fail(errc::session_failed, "start_tls while a read is pending");
     if (!tls_) return fail(errc::tls_not_configured, "start_tls without a TLS context");
     if (stream_.is_tls()) return fail(errc::session_failed, "start_tls on a TLS connection");
     stream_.start_tls_server(tls_);
@@ -208,7 +353,9 @@ void connection<Session, Engine>::do_delay(std::chrono::steady_clock::duration d
 
 template <class Session, class Engine>
 void connection<Session, Engine>::do_shutdown() {
-    if (!stream_.is_tls()) return finish({});
+    // close_notify cannot overlap the idle read still pending; everything
+    // the session had to say was written already.
+    if (!stream_.is_tls() || read_in_flight_) return finish({});
     state_ = state::shutting_down;
     arm(options_.shutdown_timeout, errc::timed_out);
     stream_.async_shutdown([self = this->shared_from_this()](std::error_code) {
@@ -221,11 +368,20 @@ void connection<Session, Engine>::do_shutdown() {
 
 template <class Session, class Engine>
 void connection<Session, Engine>::arm(std::chrono::steady_clock::duration d, std::error_code reason) {
+    const auto now = std::chrono::steady_clock::now();
+    arm_at(d >= std::chrono::steady_clock::time_point::max() - now
+               ? std::chrono::steady_clock::time_point::max()
+               : now + d,
+           reason);
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::arm_at(std::chrono::steady_clock::time_point t, std::error_code reason) {
     // The generation tells a stale expiry (its operation already completed)
     // from a live one; cancel() alone cannot recall a queued handler.
     const std::uint64_t generation = ++timer_generation_;
     deadline_reason_ = reason;
-    timer_.expires_after(d);
+    timer_.expires_at(t);
     timer_.async_wait([self = this->shared_from_this(), generation](std::error_code ec) {
         if (ec || generation != self->timer_generation_ || self->state_ == state::closed) return;
         self->log(log_level::debug, "deadline expired for " + self->peer_);
@@ -242,8 +398,8 @@ void connection<Session, Engine>::disarm() {
 template <class Session, class Engine>
 void connection<Session, Engine>::fail(std::error_code reason, std::string_view what) {
     log(log_level::error, "closing " + peer_ + ": " + std::string(what));
-    // fail() is only reached with no operation outstanding, so a last write
-    // cannot interleave with session output.
+    // fail() is only reached with no write outstanding (an idle read may
+    // be), so a last write cannot interleave with session output.
     if (options_.failure_line.empty() || state_ == state::closed) return finish(reason);
     state_ = state::shutting_down;
     arm(options_.shutdown_timeout, reason);
@@ -261,6 +417,7 @@ void connection<Session, Engine>::finish(std::error_code reason) {
     close_reason_ = reason;
     ++timer_generation_;
     timer_.cancel();
+    stop_watching();
     stream_.close();
     log(log_level::debug, "closed " + peer_ + (reason ? ": " + reason.message() : std::string()));
 }
