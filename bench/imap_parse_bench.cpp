@@ -1,5 +1,6 @@
 // IMAP codec throughput (issue [2/7]): the framer alone, then the framer
-// with the grammar parser (parse_response / parse_command), on three
+// with the grammar parser (parse_response / parse_command), and for the
+// FETCH stream the framer with the zero-copy parse_fetch_view, on three
 // realistic streams, next to a memchr-for-LF walk over the same bytes in
 // the same run:
 //
@@ -23,12 +24,13 @@
 // bytes and literal count (~0 per byte means no allocation per literal byte).
 //
 // Usage: imap_parse_bench [--messages N] [--appends N] [--commands N] [--runs N]
-//        [--chunk N] [--stream all|fetch|append|commands] [--pass all|baseline|framer|parser]
+//        [--chunk N] [--stream all|fetch|append|commands] [--pass all|baseline|framer|parser|view]
 //        [--dump fetch|append|commands]   (writes that stream's bytes to stdout instead)
 #include "bench.hpp"
 
 #include <mailaccess/core/base64.hpp>
 #include <mailaccess/imap/command.hpp>
+#include <mailaccess/imap/fetch_view.hpp>
 #include <mailaccess/imap/framer.hpp>
 #include <mailaccess/imap/response.hpp>
 #include <mailaccess/imap/writer.hpp>
@@ -133,7 +135,7 @@ options parse_args(int argc, char** argv) {
         if (a == "--help") {
             std::printf(
                 "usage: %s [--messages N] [--appends N] [--commands N] [--runs N] [--chunk N] "
-                "[--stream all|fetch|append|commands] [--pass all|baseline|framer|parser] "
+                "[--stream all|fetch|append|commands] [--pass all|baseline|framer|parser|view] "
                 "[--dump fetch|append|commands]\n",
                 argv[0]);
             std::exit(0);
@@ -159,7 +161,8 @@ options parse_args(int argc, char** argv) {
             o.chunk = number();
         else if (a == "--stream" && (v == "all" || v == "fetch" || v == "append" || v == "commands"))
             o.stream = v;
-        else if (a == "--pass" && (v == "all" || v == "baseline" || v == "framer" || v == "parser"))
+        else if (a == "--pass" &&
+                 (v == "all" || v == "baseline" || v == "framer" || v == "parser" || v == "view"))
             o.pass = v;
         else if (a == "--dump" && (v == "fetch" || v == "append" || v == "commands"))
             o.dump = v;
@@ -861,6 +864,54 @@ auto response_parser() {
     };
 }
 
+// Framer and the zero-copy FETCH parser, as a client doing a header sync
+// would read the responses: every FETCH response through parse_fetch_view
+// into one reused fetch_view (anything else through parse_response), and
+// every value a header sync keeps is read through its view: the numbers,
+// each flag, the ENVELOPE's strings and every address's name, mailbox and
+// host, and the header text. Nothing is copied out.
+auto fetch_view_parser() {
+    return [view = imap::fetch_view()](imap::framer& f, pass_totals& t) mutable {
+        auto r = imap::parse_fetch_view(f.message(), f.literals(), view);
+        if (!r) die("parse_fetch_view: " + r.error().message() + ": " + excerpt(f.message()));
+        if (!*r) {
+            auto p = imap::parse_response(f.message(), f.literals());
+            if (!p) die("parse_response: " + p.error().message() + ": " + excerpt(f.message()));
+            t.check += p->index();
+            return;
+        }
+        using kind = imap::fetch_item_view::kind;
+        std::uint64_t sum = view.seq();
+        for (const imap::fetch_item_view& item : view.items()) {
+            switch (item.type) {
+                case kind::uid:
+                case kind::rfc822_size:
+                case kind::modseq: sum += item.number; break;
+                case kind::flags:
+                    for (std::string_view flag : item.flags) sum += flag.size();
+                    break;
+                case kind::internaldate:
+                    sum += static_cast<std::uint64_t>(item.internaldate.day().day());
+                    break;
+                case kind::envelope: {
+                    const imap::envelope_view& e = *item.envelope;
+                    sum += e.date.raw().size() + e.subject.raw().size() + e.in_reply_to.raw().size() +
+                           e.message_id.raw().size();
+                    for (const auto& list : {e.from, e.sender, e.reply_to, e.to, e.cc, e.bcc})
+                        for (const imap::address_view& a : list)
+                            sum += a.name.raw().size() + a.mailbox.raw().size() + a.host.raw().size();
+                    break;
+                }
+                case kind::body_section:
+                    sum += item.streamed_size ? *item.streamed_size : item.data.raw().size();
+                    break;
+                default: sum += item.raw.size(); break;
+            }
+        }
+        t.check += sum;
+    };
+}
+
 // Framer and grammar parser, as a server session reads commands; the
 // session itself recognizes the DONE line that ends IDLE (RFC 2177).
 auto command_parser() {
@@ -920,8 +971,9 @@ void bench_stream(const options& opt, const stream_data& s, imap::framer_role ro
     auto measure = [&](const std::string& pass, auto make_handler) {
         if (opt.pass != "all" && opt.pass != pass) return;
         nlohmann::json p = c;
-        p["pass"] =
-            pass == "framer" ? "framer" : (commands ? "framer+parse_command" : "framer+parse_response");
+        p["pass"] = pass == "framer" ? "framer"
+                    : pass == "view" ? "framer+parse_fetch_view"
+                                     : (commands ? "framer+parse_command" : "framer+parse_response");
         p["baseline_mb_per_s"] = baseline_mbs;
 
         // Untimed accounting run.
@@ -936,7 +988,9 @@ void bench_stream(const options& opt, const stream_data& s, imap::framer_role ro
             opt.runs, [](int) {}, [&](int) { last = drive(bytes, role, opt.chunk, make_handler()); });
         if (last.messages != acct.messages) die("runs disagree on the message count");
         const double mbs = mb_per_s(bytes.size(), t.median());
-        const std::string name = prefix + (pass == "framer" ? "framer" : "framer_parser");
+        const std::string name = prefix + (pass == "framer" ? "framer"
+                                           : pass == "view" ? "framer_fetch_view"
+                                                            : "framer_parser");
         report(name, "MB/s", mbs, t.runs(), p);
         report(name, "msgs/s", per(static_cast<double>(last.messages), t.median()), t.runs(), p);
         report(name, "ratio_to_memchr", per(mbs, baseline_mbs), t.runs(), p);
@@ -962,10 +1016,12 @@ void bench_stream(const options& opt, const stream_data& s, imap::framer_role ro
                a);
     };
     measure("framer", [] { return framer_only(); });
-    if (commands)
+    if (commands) {
         measure("parser", [] { return command_parser(); });
-    else
+    } else {
         measure("parser", [] { return response_parser(); });
+        measure("view", [] { return fetch_view_parser(); });
+    }
 }
 
 }  // namespace

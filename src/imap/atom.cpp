@@ -2,6 +2,14 @@
 
 namespace mailaccess::imap {
 
+namespace detail {
+
+struct atom_access {
+    static atom make(std::string_view text) { return atom(std::string(text)); }
+};
+
+}  // namespace detail
+
 result<atom> atom::make(std::string_view text) {
     if (text.empty()) return unexpected(errc::bad_syntax);
     for (char c : text)
@@ -17,7 +25,7 @@ result<atom> parse_atom(parse_cursor& in) {
     while (n < rest.size() && is_atom_char(rest[n])) ++n;
     if (n == 0) return unexpected(errc::bad_syntax);
     in.advance(n);
-    return atom::make(rest.substr(0, n));
+    return detail::atom_access::make(rest.substr(0, n));  // validated just above
 }
 
 void write(writer& out, const atom& value) { out.raw(value.str()); }

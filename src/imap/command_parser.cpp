@@ -442,147 +442,243 @@ result<command::body_type> wrap(result<T> r) {
     return command::body_type(std::move(*r));
 }
 
+// Command names (RFC 3501 section 9 and the extensions above), looked up by
+// length and first letter: one or two comparisons instead of a chain.
+enum class name_id {
+    unknown,
+    capability,
+    noop,
+    logout,
+    starttls,
+    namespace_,
+    idle,
+    check,
+    close,
+    unselect,
+    expunge,
+    compress,
+    authenticate,
+    login,
+    select,
+    examine,
+    create,
+    delete_,
+    subscribe,
+    unsubscribe,
+    getquotaroot,
+    rename,
+    list,
+    lsub,
+    status,
+    append,
+    enable,
+    id,
+    getquota,
+    setquota,
+    search,
+    fetch,
+    store,
+    copy,
+    move,
+    uid,
+};
+
+name_id classify_name(std::string_view name) noexcept {
+    struct entry {
+        std::string_view text;
+        name_id id;
+    };
+    static constexpr entry names[] = {
+        {"UID", name_id::uid},
+        {"FETCH", name_id::fetch},
+        {"STORE", name_id::store},
+        {"NOOP", name_id::noop},
+        {"SEARCH", name_id::search},
+        {"IDLE", name_id::idle},
+        {"SELECT", name_id::select},
+        {"STATUS", name_id::status},
+        {"EXAMINE", name_id::examine},
+        {"CAPABILITY", name_id::capability},
+        {"LOGOUT", name_id::logout},
+        {"STARTTLS", name_id::starttls},
+        {"NAMESPACE", name_id::namespace_},
+        {"CHECK", name_id::check},
+        {"CLOSE", name_id::close},
+        {"UNSELECT", name_id::unselect},
+        {"EXPUNGE", name_id::expunge},
+        {"COMPRESS", name_id::compress},
+        {"AUTHENTICATE", name_id::authenticate},
+        {"LOGIN", name_id::login},
+        {"CREATE", name_id::create},
+        {"DELETE", name_id::delete_},
+        {"SUBSCRIBE", name_id::subscribe},
+        {"UNSUBSCRIBE", name_id::unsubscribe},
+        {"GETQUOTAROOT", name_id::getquotaroot},
+        {"RENAME", name_id::rename},
+        {"LIST", name_id::list},
+        {"LSUB", name_id::lsub},
+        {"APPEND", name_id::append},
+        {"ENABLE", name_id::enable},
+        {"ID", name_id::id},
+        {"GETQUOTA", name_id::getquota},
+        {"SETQUOTA", name_id::setquota},
+        {"COPY", name_id::copy},
+        {"MOVE", name_id::move},
+    };
+    if (name.empty()) return name_id::unknown;
+    const char first = ascii_to_upper(name.front());
+    // Most frequent first; the length and first letter reject the others
+    // before a full comparison.
+    for (const entry& e : names)
+        if (e.text.size() == name.size() && e.text.front() == first && iequals(name, e.text)) return e.id;
+    return name_id::unknown;
+}
+
 // RFC 3501 section 9 with RFC 4315 section 4:
 //     uid             = "UID" SP ("COPY" / "FETCH" / "SEARCH" / "STORE" /
 //                       "MOVE" / "EXPUNGE") ...
 result<command::body_type> parse_uid(parse_cursor& in) {
     MAILACCESS_IMAP_TRY(sp(in));
-    const std::string_view name = in.word();
-    if (iequals(name, "FETCH")) return wrap(parse_fetch(in, true));
-    if (iequals(name, "STORE")) return wrap(parse_store(in, true));
-    if (iequals(name, "SEARCH")) return wrap(parse_search(in, true));
-    if (iequals(name, "COPY")) return wrap(parse_copy<cmd::copy>(in, true));
-    if (iequals(name, "MOVE")) return wrap(parse_copy<cmd::move>(in, true));
-    if (iequals(name, "EXPUNGE")) {
-        MAILACCESS_IMAP_TRY(sp(in));
-        auto set = parse_sequence_set(in);
-        MAILACCESS_IMAP_TRY(set);
-        return command::body_type(cmd::uid_expunge{std::move(*set)});
+    switch (classify_name(in.word())) {
+        case name_id::fetch: return wrap(parse_fetch(in, true));
+        case name_id::store: return wrap(parse_store(in, true));
+        case name_id::search: return wrap(parse_search(in, true));
+        case name_id::copy: return wrap(parse_copy<cmd::copy>(in, true));
+        case name_id::move: return wrap(parse_copy<cmd::move>(in, true));
+        case name_id::expunge: {
+            MAILACCESS_IMAP_TRY(sp(in));
+            auto set = parse_sequence_set(in);
+            MAILACCESS_IMAP_TRY(set);
+            return command::body_type(cmd::uid_expunge{std::move(*set)});
+        }
+        default: return unexpected(errc::bad_syntax);
     }
-    return unexpected(errc::bad_syntax);
 }
 
 result<command::body_type> parse_body(context& c, std::string_view name) {
     parse_cursor& in = c.in;
-    if (iequals(name, "CAPABILITY")) return command::body_type(cmd::capability{});
-    if (iequals(name, "NOOP")) return command::body_type(cmd::noop{});
-    if (iequals(name, "LOGOUT")) return command::body_type(cmd::logout{});
-    if (iequals(name, "STARTTLS")) return command::body_type(cmd::starttls{});
-    if (iequals(name, "NAMESPACE")) return command::body_type(cmd::namespace_{});
-    if (iequals(name, "IDLE")) return command::body_type(cmd::idle{});
-    if (iequals(name, "CHECK")) return command::body_type(cmd::check{});
-    if (iequals(name, "CLOSE")) return command::body_type(cmd::close{});
-    if (iequals(name, "UNSELECT")) return command::body_type(cmd::unselect{});
-    if (iequals(name, "EXPUNGE")) return command::body_type(cmd::expunge{});
-    if (iequals(name, "COMPRESS")) {
-        // RFC 4978 section 4: compress = "COMPRESS" SP algorithm; algorithm = "DEFLATE"
-        // (any atom is taken; the session answers an unknown one with NO).
-        MAILACCESS_IMAP_TRY(sp(in));
-        auto algorithm = parse_atom(in);
-        MAILACCESS_IMAP_TRY(algorithm);
-        return command::body_type(cmd::compress{std::move(*algorithm)});
-    }
-    if (iequals(name, "AUTHENTICATE")) {
-        // RFC 3501 section 9, RFC 4959 section 7:
-        //     authenticate    = "AUTHENTICATE" SP auth-type [SP initial-response]
-        MAILACCESS_IMAP_TRY(sp(in));
-        auto mech = parse_atom(in);
-        MAILACCESS_IMAP_TRY(mech);
-        cmd::authenticate a{std::move(*mech), std::nullopt};
-        if (in.consume(' ')) {
-            auto ir = parse_initial_response(in);
-            MAILACCESS_IMAP_TRY(ir);
-            a.initial_response = std::move(*ir);
+    switch (classify_name(name)) {
+        case name_id::capability: return command::body_type(cmd::capability{});
+        case name_id::noop: return command::body_type(cmd::noop{});
+        case name_id::logout: return command::body_type(cmd::logout{});
+        case name_id::starttls: return command::body_type(cmd::starttls{});
+        case name_id::namespace_: return command::body_type(cmd::namespace_{});
+        case name_id::idle: return command::body_type(cmd::idle{});
+        case name_id::check: return command::body_type(cmd::check{});
+        case name_id::close: return command::body_type(cmd::close{});
+        case name_id::unselect: return command::body_type(cmd::unselect{});
+        case name_id::expunge: return command::body_type(cmd::expunge{});
+        case name_id::compress: {
+            // RFC 4978 section 4: compress = "COMPRESS" SP algorithm; algorithm = "DEFLATE"
+            // (any atom is taken; the session answers an unknown one with NO).
+            MAILACCESS_IMAP_TRY(sp(in));
+            auto algorithm = parse_atom(in);
+            MAILACCESS_IMAP_TRY(algorithm);
+            return command::body_type(cmd::compress{std::move(*algorithm)});
         }
-        return command::body_type(std::move(a));
-    }
-    if (iequals(name, "LOGIN")) {
-        // RFC 3501 section 9:
-        //     login           = "LOGIN" SP userid SP password
-        MAILACCESS_IMAP_TRY(sp(in));
-        auto user = parse_astring(in);
-        MAILACCESS_IMAP_TRY(user);
-        MAILACCESS_IMAP_TRY(sp(in));
-        auto pass = parse_astring(in);
-        MAILACCESS_IMAP_TRY(pass);
-        cmd::login l{std::move(*user), secret<std::string>(std::move(*pass))};
-        return command::body_type(std::move(l));
-    }
-    if (iequals(name, "SELECT")) {
-        auto p = parse_select(in);
-        MAILACCESS_IMAP_TRY(p);
-        return command::body_type(cmd::select{std::move(*p)});
-    }
-    if (iequals(name, "EXAMINE")) {
-        auto p = parse_select(in);
-        MAILACCESS_IMAP_TRY(p);
-        return command::body_type(cmd::examine{std::move(*p)});
-    }
-    if (iequals(name, "CREATE")) return wrap(parse_one_mailbox<cmd::create>(in));
-    if (iequals(name, "DELETE")) return wrap(parse_one_mailbox<cmd::delete_>(in));
-    if (iequals(name, "SUBSCRIBE")) return wrap(parse_one_mailbox<cmd::subscribe>(in));
-    if (iequals(name, "UNSUBSCRIBE")) return wrap(parse_one_mailbox<cmd::unsubscribe>(in));
-    if (iequals(name, "GETQUOTAROOT")) return wrap(parse_one_mailbox<cmd::getquotaroot>(in));
-    if (iequals(name, "RENAME")) {
-        MAILACCESS_IMAP_TRY(sp(in));
-        auto from = parse_mailbox(in);
-        MAILACCESS_IMAP_TRY(from);
-        MAILACCESS_IMAP_TRY(sp(in));
-        auto to = parse_mailbox(in);
-        MAILACCESS_IMAP_TRY(to);
-        return command::body_type(cmd::rename{std::move(*from), std::move(*to)});
-    }
-    if (iequals(name, "LIST")) return wrap(parse_list(in));
-    if (iequals(name, "LSUB")) {
-        // RFC 3501 section 9:
-        //     lsub            = "LSUB" SP mailbox SP list-mailbox
-        cmd::lsub l;
-        MAILACCESS_IMAP_TRY(sp(in));
-        auto ref = parse_mailbox(in);
-        MAILACCESS_IMAP_TRY(ref);
-        l.reference = std::move(*ref);
-        MAILACCESS_IMAP_TRY(sp(in));
-        auto pat = parse_list_mailbox(in);
-        MAILACCESS_IMAP_TRY(pat);
-        l.pattern = std::move(*pat);
-        return command::body_type(std::move(l));
-    }
-    if (iequals(name, "STATUS")) {
-        MAILACCESS_IMAP_TRY(sp(in));
-        auto mb = parse_mailbox(in);
-        MAILACCESS_IMAP_TRY(mb);
-        MAILACCESS_IMAP_TRY(sp(in));
-        auto atts = parse_status_att_list(in);
-        MAILACCESS_IMAP_TRY(atts);
-        return command::body_type(cmd::status{std::move(*mb), std::move(*atts)});
-    }
-    if (iequals(name, "APPEND")) return wrap(parse_append(c));
-    if (iequals(name, "ENABLE")) {
-        // RFC 5161 section 4:
-        //     command-any =/ "ENABLE" 1*(SP capability)
-        cmd::enable e;
-        while (in.consume(' ')) {
-            auto cap = parse_capability(in);
-            MAILACCESS_IMAP_TRY(cap);
-            e.capabilities.push_back(std::move(*cap));
+        case name_id::authenticate: {
+            // RFC 3501 section 9, RFC 4959 section 7:
+            //     authenticate    = "AUTHENTICATE" SP auth-type [SP initial-response]
+            MAILACCESS_IMAP_TRY(sp(in));
+            auto mech = parse_atom(in);
+            MAILACCESS_IMAP_TRY(mech);
+            cmd::authenticate a{std::move(*mech), std::nullopt};
+            if (in.consume(' ')) {
+                auto ir = parse_initial_response(in);
+                MAILACCESS_IMAP_TRY(ir);
+                a.initial_response = std::move(*ir);
+            }
+            return command::body_type(std::move(a));
         }
-        if (e.capabilities.empty()) return unexpected(errc::bad_syntax);
-        return command::body_type(std::move(e));
+        case name_id::login: {
+            // RFC 3501 section 9:
+            //     login           = "LOGIN" SP userid SP password
+            MAILACCESS_IMAP_TRY(sp(in));
+            auto user = parse_astring(in);
+            MAILACCESS_IMAP_TRY(user);
+            MAILACCESS_IMAP_TRY(sp(in));
+            auto pass = parse_astring(in);
+            MAILACCESS_IMAP_TRY(pass);
+            cmd::login l{std::move(*user), secret<std::string>(std::move(*pass))};
+            return command::body_type(std::move(l));
+        }
+        case name_id::select: {
+            auto p = parse_select(in);
+            MAILACCESS_IMAP_TRY(p);
+            return command::body_type(cmd::select{std::move(*p)});
+        }
+        case name_id::examine: {
+            auto p = parse_select(in);
+            MAILACCESS_IMAP_TRY(p);
+            return command::body_type(cmd::examine{std::move(*p)});
+        }
+        case name_id::create: return wrap(parse_one_mailbox<cmd::create>(in));
+        case name_id::delete_: return wrap(parse_one_mailbox<cmd::delete_>(in));
+        case name_id::subscribe: return wrap(parse_one_mailbox<cmd::subscribe>(in));
+        case name_id::unsubscribe: return wrap(parse_one_mailbox<cmd::unsubscribe>(in));
+        case name_id::getquotaroot: return wrap(parse_one_mailbox<cmd::getquotaroot>(in));
+        case name_id::rename: {
+            MAILACCESS_IMAP_TRY(sp(in));
+            auto from = parse_mailbox(in);
+            MAILACCESS_IMAP_TRY(from);
+            MAILACCESS_IMAP_TRY(sp(in));
+            auto to = parse_mailbox(in);
+            MAILACCESS_IMAP_TRY(to);
+            return command::body_type(cmd::rename{std::move(*from), std::move(*to)});
+        }
+        case name_id::list: return wrap(parse_list(in));
+        case name_id::lsub: {
+            // RFC 3501 section 9:
+            //     lsub            = "LSUB" SP mailbox SP list-mailbox
+            cmd::lsub l;
+            MAILACCESS_IMAP_TRY(sp(in));
+            auto ref = parse_mailbox(in);
+            MAILACCESS_IMAP_TRY(ref);
+            l.reference = std::move(*ref);
+            MAILACCESS_IMAP_TRY(sp(in));
+            auto pat = parse_list_mailbox(in);
+            MAILACCESS_IMAP_TRY(pat);
+            l.pattern = std::move(*pat);
+            return command::body_type(std::move(l));
+        }
+        case name_id::status: {
+            MAILACCESS_IMAP_TRY(sp(in));
+            auto mb = parse_mailbox(in);
+            MAILACCESS_IMAP_TRY(mb);
+            MAILACCESS_IMAP_TRY(sp(in));
+            auto atts = parse_status_att_list(in);
+            MAILACCESS_IMAP_TRY(atts);
+            return command::body_type(cmd::status{std::move(*mb), std::move(*atts)});
+        }
+        case name_id::append: return wrap(parse_append(c));
+        case name_id::enable: {
+            // RFC 5161 section 4:
+            //     command-any =/ "ENABLE" 1*(SP capability)
+            cmd::enable e;
+            while (in.consume(' ')) {
+                auto cap = parse_capability(in);
+                MAILACCESS_IMAP_TRY(cap);
+                e.capabilities.push_back(std::move(*cap));
+            }
+            if (e.capabilities.empty()) return unexpected(errc::bad_syntax);
+            return command::body_type(std::move(e));
+        }
+        case name_id::id: return wrap(parse_id(in));
+        case name_id::getquota: {
+            MAILACCESS_IMAP_TRY(sp(in));
+            auto root = parse_astring(in);
+            MAILACCESS_IMAP_TRY(root);
+            return command::body_type(cmd::getquota{std::move(*root)});
+        }
+        case name_id::setquota: return wrap(parse_setquota(in));
+        case name_id::search: return wrap(parse_search(in, false));
+        case name_id::fetch: return wrap(parse_fetch(in, false));
+        case name_id::store: return wrap(parse_store(in, false));
+        case name_id::copy: return wrap(parse_copy<cmd::copy>(in, false));
+        case name_id::move: return wrap(parse_copy<cmd::move>(in, false));
+        case name_id::uid: return parse_uid(in);
+        case name_id::unknown: break;
     }
-    if (iequals(name, "ID")) return wrap(parse_id(in));
-    if (iequals(name, "GETQUOTA")) {
-        MAILACCESS_IMAP_TRY(sp(in));
-        auto root = parse_astring(in);
-        MAILACCESS_IMAP_TRY(root);
-        return command::body_type(cmd::getquota{std::move(*root)});
-    }
-    if (iequals(name, "SETQUOTA")) return wrap(parse_setquota(in));
-    if (iequals(name, "SEARCH")) return wrap(parse_search(in, false));
-    if (iequals(name, "FETCH")) return wrap(parse_fetch(in, false));
-    if (iequals(name, "STORE")) return wrap(parse_store(in, false));
-    if (iequals(name, "COPY")) return wrap(parse_copy<cmd::copy>(in, false));
-    if (iequals(name, "MOVE")) return wrap(parse_copy<cmd::move>(in, false));
-    if (iequals(name, "UID")) return parse_uid(in);
     return unexpected(errc::unknown_command);
 }
 

@@ -3,6 +3,12 @@
 #include <mailaccess/core/assert.hpp>
 
 #include <algorithm>
+#include <cstring>
+
+#if defined(__SSE2__) && !defined(MAILACCESS_IMAP_SCALAR_SCAN)
+#include <emmintrin.h>
+#define MAILACCESS_IMAP_SSE2 1
+#endif
 
 namespace mailaccess::imap {
 namespace {
@@ -13,6 +19,89 @@ constexpr std::uint64_t max_number64 = 0x7fffffffffffffffull;
 bool is_token_char(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '+' || c == '_' || c == '.';
+}
+
+// One byte of a line segment: quoted strings and their backslash escapes.
+template <class QuoteState>
+inline void step_quote(QuoteState& q, char c) noexcept {
+    if (q.in_quote) {
+        if (q.escape)
+            q.escape = false;
+        else if (c == '\\')
+            q.escape = true;
+        else if (c == '"')
+            q.in_quote = false;
+    } else if (c == '"') {
+        q.in_quote = true;
+    }
+}
+
+// Parity of the set bits of a 32-bit mask (std::popcount is a libgcc call
+// without -mpopcnt).
+inline bool odd_bits(std::uint32_t m) noexcept {
+    m ^= m >> 16;
+    m ^= m >> 8;
+    m ^= m >> 4;
+    m ^= m >> 2;
+    m ^= m >> 1;
+    return (m & 1u) != 0;
+}
+
+// The quote state after the `n` bytes at `p`, and how many "(" they hold
+// (inside quotes or not: an upper bound of the depth they add).
+template <class QuoteState>
+std::size_t scan_segment_bytes(const char* p, std::size_t n, QuoteState& state) noexcept {
+    // Locals, not the caller's object: stores through `p` (a char*) could
+    // alias it, which would keep the state in memory.
+    QuoteState q = state;
+    std::size_t parens = 0;
+    std::size_t i = 0;
+#ifdef MAILACCESS_IMAP_SSE2
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i open = _mm_set1_epi8('(');
+    const __m128i zero = _mm_setzero_si128();
+    while (i + 32 <= n) {
+        // Per-byte "(" counters, summed before they can wrap at 255.
+        __m128i counts = zero;
+        std::uint32_t toggles = 0;  // XOR of the quote masks of the blocks since `q`
+        const std::size_t stop = i + std::min<std::size_t>((n - i) / 32, 127) * 32;
+        for (; i < stop; i += 32) {
+            const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+            const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 16));
+            counts = _mm_sub_epi8(counts, _mm_cmpeq_epi8(lo, open));
+            counts = _mm_sub_epi8(counts, _mm_cmpeq_epi8(hi, open));
+            const std::uint32_t quotes =
+                static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(lo, quote))) |
+                static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(hi, quote))) << 16;
+            const std::uint32_t slashes =
+                static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(lo, backslash))) |
+                static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(hi, backslash))) << 16;
+            // Every quote toggles the state unless a backslash (or an escape
+            // pending from before) precedes it; a block ending in a backslash
+            // may leave an escape pending. Either way: byte by byte.
+            const std::uint32_t escaped_at = (slashes << 1) | (q.escape ? 1u : 0u);
+            if ((escaped_at & quotes) == 0 && (slashes & 0x80000000u) == 0) {
+                toggles ^= quotes;
+                q.escape = false;
+                continue;
+            }
+            q.in_quote = q.in_quote != odd_bits(toggles);
+            toggles = 0;
+            for (std::size_t j = 0; j < 32; ++j) step_quote(q, p[i + j]);
+        }
+        q.in_quote = q.in_quote != odd_bits(toggles);
+        const __m128i sums = _mm_sad_epu8(counts, zero);
+        parens += static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) +
+                  static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
+    }
+#endif
+    for (; i < n; ++i) {
+        parens += p[i] == '(' ? 1 : 0;
+        step_quote(q, p[i]);
+    }
+    state = q;
+    return parens;
 }
 
 }  // namespace
@@ -33,22 +122,12 @@ void framer::line_scanner::feed(char c) noexcept {
     content(c);
 }
 
-void framer::line_scanner::content(char c) noexcept {
-    if (in_quote) {
-        if (escape)
-            escape = false;
-        else if (c == '\\')
-            escape = true;
-        else if (c == '"')
-            in_quote = false;
-    } else if (c == '"') {
-        in_quote = true;
-    } else if (c == '(') {
-        ++depth;
-    } else if (c == ')' && depth > 0) {
-        --depth;
-    }
+void framer::line_scanner::feed(std::string_view bytes) noexcept {
+    for (char c : bytes) feed(c);
+}
 
+void framer::line_scanner::content(char c) noexcept {
+    step_quote(quote, c);
     if (c == '{') {
         state = brace::open;
         binary = prev == '~';
@@ -78,24 +157,24 @@ void framer::line_scanner::content(char c) noexcept {
     prev = c;
 }
 
-void framer::line_scanner::new_line() noexcept {
-    state = brace::none;
-    pending_cr = in_quote = escape = false;
-    prev = 0;
-}
-
 // --- framer -------------------------------------------------------------------
 
 framer::framer(framer_role role, framer_options options) : role_(role), options_(options) {}
 
-std::span<char> framer::prepare(std::size_t n) { return input_.prepare(n); }
+std::span<char> framer::prepare(std::size_t n) {
+    materialize();
+    return input_.prepare(n);
+}
 
 void framer::commit(std::size_t n) { input_.commit(n); }
 
-void framer::feed(std::string_view bytes) { input_.append(bytes); }
+void framer::feed(std::string_view bytes) {
+    materialize();
+    input_.append(bytes);
+}
 
 std::string_view framer::message() const noexcept {
-    return state_ == state::ready ? std::string_view(message_) : std::string_view{};
+    return state_ == state::ready ? current() : std::string_view{};
 }
 
 std::uint64_t framer::literal_limit() const noexcept {
@@ -109,15 +188,45 @@ void framer::consume(std::size_t n) {
     consumed_ += n;
 }
 
-void framer::reset_message() {
+void framer::append(const char* p, std::size_t n) {
+    // `p` is the start of the unread input; the caller consumes the n bytes.
+    MAILACCESS_ASSERT(p == input_.unread().data());
+    if (n == 0) return;
+    if (in_place_) {
+        place_size_ += n;  // consumed bytes do not move until the next prepare() or feed()
+    } else if (message_.empty()) {
+        in_place_ = true;
+        place_size_ = n;
+    } else {
+        message_.append(p, n);
+    }
+}
+
+void framer::materialize() {
+    if (!in_place_) return;
+    message_.assign(current());
+    in_place_ = false;
+    place_size_ = 0;
+}
+
+void framer::clear_message() noexcept {
     message_.clear();
+    in_place_ = false;
+    place_size_ = 0;
     literals_.clear();
+}
+
+void framer::reset_message() {
+    clear_message();
     tag_.clear();
     kind_ = role_ == framer_role::server ? message_kind::command : message_kind::response;
     started_ = plain_ = tag_known_ = false;
     first_line_ = true;
     line_start_ = 0;
-    scan_ = line_scanner{};
+    quote_ = {};
+    paren_bound_ = 0;
+    exact_depth_ = false;
+    depth_ = 0;
     remaining_ = 0;
     begin_pending_ = false;
     state_ = state::line;
@@ -140,31 +249,79 @@ void framer::start_message() {
 
 void framer::find_tag(std::size_t from) {
     if (tag_known_ || !first_line_) return;
-    const std::size_t sp = message_.find(' ', from);
-    if (sp == std::string::npos) return;
-    tag_.assign(message_, 0, sp);
+    const std::string_view m = current();
+    const std::size_t sp = m.find(' ', from);
+    if (sp == std::string_view::npos) return;
+    tag_.assign(m.substr(0, sp));
     tag_known_ = true;
 }
 
-framer::announcement framer::classify() const noexcept {
+framer::announcement framer::classify(std::string_view segment, bool in_quote) const noexcept {
     announcement a;
-    if (plain_ || scan_.state != line_scanner::brace::closed) return a;
+    if (plain_) return a;
+    // The LF is gone; one CR before it is part of the line end.
+    if (!segment.empty() && segment.back() == '\r') segment.remove_suffix(1);
+    if (segment.size() < 2 || segment.back() != '}') return a;
+    // Back over the token characters to the "{": anything else between them
+    // makes the braces ordinary text.
+    std::size_t open = segment.size() - 1;
+    while (open > 0 && is_token_char(segment[open - 1])) --open;
+    if (open == 0 || segment[open - 1] != '{') return a;
+    --open;
+    // A "{" inside a quoted string that is still open is text too.
+    if (in_quote) return a;
+
+    std::size_t digits = 0;
+    std::uint64_t value = 0;
+    bool plus = false, junk = false, overflow = false;
+    for (const char c : segment.substr(open + 1, segment.size() - open - 2)) {
+        if (c >= '0' && c <= '9' && !plus) {
+            ++digits;
+            const auto d = static_cast<std::uint64_t>(c - '0');
+            if (overflow || value > (max_number64 - d) / 10)
+                overflow = true;
+            else
+                value = value * 10 + d;
+        } else if (c == '+' && !plus) {
+            plus = true;
+        } else {
+            junk = true;
+        }
+    }
     // Response text may end in "{...}" (RFC 3501 resp-text); a command never
     // can outside a literal, since "{" is not an ATOM-CHAR.
-    if (scan_.junk || scan_.digits == 0) {
+    if (junk || digits == 0) {
         // No size to skip by: treated as a refused synchronizing literal, so
         // framing resumes at the next line even for "{+}".
         if (role_ == framer_role::server) a.kind = announcement::what::bad;
         return a;
     }
-    a.synchronizing = !scan_.plus;
-    a.is_binary = scan_.binary;
-    if (scan_.overflow) {
+    a.synchronizing = !plus;
+    a.is_binary = open > 0 && segment[open - 1] == '~';
+    if (overflow) {
         a.kind = announcement::what::overflow;
         return a;
     }
     a.kind = announcement::what::literal;
-    a.size = scan_.value;
+    a.size = value;
+    return a;
+}
+
+framer::announcement framer::classify(const line_scanner& s) const noexcept {
+    announcement a;
+    if (plain_ || s.state != line_scanner::brace::closed || s.quote.in_quote) return a;
+    if (s.junk || s.digits == 0) {
+        if (role_ == framer_role::server) a.kind = announcement::what::bad;
+        return a;
+    }
+    a.synchronizing = !s.plus;
+    a.is_binary = s.binary;
+    if (s.overflow) {
+        a.kind = announcement::what::overflow;
+        return a;
+    }
+    a.kind = announcement::what::literal;
+    a.size = s.value;
     return a;
 }
 
@@ -177,6 +334,9 @@ void framer::start_literal() {
     const literal_info& lit = literals_.back();
     remaining_ = lit.size;
     if (lit.streamed) {
+        // The streamed bytes are consumed without joining the message, so
+        // what follows them is no longer contiguous with it.
+        materialize();
         begin_pending_ = true;
         state_ = state::literal_stream;
     } else {
@@ -201,6 +361,7 @@ void framer::set_line_mode(bool on) {
 
 std::size_t framer::discard_buffered() {
     MAILACCESS_ASSERT(state_ == state::ready || (state_ == state::line && !started_));
+    materialize();  // the ready message must stay the last bytes consumed
     const std::size_t n = input_.size();
     consume(n);
     return n;
@@ -214,10 +375,11 @@ bool framer::fail(errc reason, event& out) {
 }
 
 bool framer::reject(errc reason, event& out) {
-    // The message so far is dropped; the scanner keeps following the current
-    // line so that a literal announced at its end is still skipped.
-    message_.clear();
-    literals_.clear();
+    // The message so far is dropped; the rest of the current line is followed
+    // byte by byte so that a literal announced at its end is still skipped.
+    discard_ = line_scanner{};
+    if (!plain_) discard_.feed(current().substr(line_start_));
+    clear_message();
     event_tag_ = tag_;
     state_ = state::discard_line;
     out = message_rejected{make_error_code(reason), event_tag_};
@@ -235,8 +397,7 @@ bool framer::refuse_literal(errc reason, const announcement& a, event& out) {
     }
     if (a.kind != announcement::what::literal) return fail(reason, out);
     if (a.size > skip_cap()) return fail(errc::literal_too_large, out);
-    message_.clear();
-    literals_.clear();
+    clear_message();
     event_tag_ = tag_;
     remaining_ = a.size;
     state_ = state::discard_literal;
@@ -250,7 +411,7 @@ framer::event framer::next() {
         bool produced = false;
         switch (state_) {
             case state::failed: return fatal{error_};
-            case state::ready: return message_ready{kind_, message_.size()};
+            case state::ready: return message_ready{kind_, current_size()};
             case state::literal_wait: return literal_announced{tag_, pending_.size, pending_.is_binary};
             case state::line: produced = step_line(out); break;
             case state::literal_inline: produced = step_literal_inline(out); break;
@@ -262,6 +423,59 @@ framer::event framer::next() {
     }
 }
 
+// The exact depth of the message so far, from its start: each line segment
+// (literal bodies excluded) starts outside quotes.
+void framer::start_exact_depth() {
+    const std::string_view m = current();
+    depth_ = 0;
+    auto scan = [&](std::string_view segment) {
+        for (const char c : segment) {
+            const bool quoted = quote_.in_quote;
+            step_quote(quote_, c);
+            if (quoted || quote_.in_quote) continue;
+            if (c == '(')
+                ++depth_;
+            else if (c == ')' && depth_ > 0)
+                --depth_;
+        }
+    };
+    std::size_t pos = 0;
+    for (const literal_info& l : literals_) {
+        quote_ = {};
+        scan(m.substr(pos, l.offset - pos));
+        pos = l.offset + (l.streamed ? 0 : static_cast<std::size_t>(l.size));
+    }
+    MAILACCESS_ASSERT(pos == line_start_);
+    quote_ = {};
+    scan(m.substr(pos));
+    exact_depth_ = true;
+}
+
+bool framer::check_depth(const char* p, std::size_t& n) {
+    if (!exact_depth_) {
+        paren_bound_ += scan_segment_bytes(p, n, quote_);
+        if (paren_bound_ <= options_.limits.max_depth) return false;
+        // The bound is too coarse now: recompute the depth exactly up to
+        // here, once, and follow it byte by byte for the rest of the message.
+        start_exact_depth();
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        const char c = p[i];
+        const bool quoted = quote_.in_quote;
+        step_quote(quote_, c);
+        if (quoted || quote_.in_quote) continue;
+        if (c == '(') {
+            if (++depth_ > options_.limits.max_depth) {
+                n = i + 1;
+                return true;
+            }
+        } else if (c == ')' && depth_ > 0) {
+            --depth_;
+        }
+    }
+    return false;
+}
+
 bool framer::step_line(event& out) {
     const std::string_view in = input_.unread();
     if (in.empty()) {
@@ -270,66 +484,59 @@ bool framer::step_line(event& out) {
     }
     if (!started_) start_message();
 
-    const std::size_t lf = in.find('\n');
-    const std::size_t take = lf == std::string_view::npos ? in.size() : lf + 1;
+    const void* lf_at = std::memchr(in.data(), '\n', in.size());
+    const bool has_lf = lf_at != nullptr;
+    const std::size_t take =
+        has_lf ? static_cast<std::size_t>(static_cast<const char*>(lf_at) - in.data()) + 1 : in.size();
     // Room left for this line and for the message, the LF included. Without
     // the LF in sight one more byte must still fit, so the limit is hit one
     // byte earlier; both ways exactly min(rooms) bytes are kept before the
     // refusal, whatever the chunking, so the reported tag is deterministic.
-    const std::size_t line_len = message_.size() - line_start_;
+    const std::size_t size = current_size();
+    const std::size_t line_len = size - line_start_;
     const std::size_t line_room =
         options_.limits.max_line_length > line_len ? options_.limits.max_line_length - line_len : 0;
-    const std::size_t msg_room =
-        options_.max_buffered_size > message_.size() ? options_.max_buffered_size - message_.size() : 0;
-    const bool fits_line = lf != std::string_view::npos ? take <= line_room : take < line_room;
-    const bool fits_msg = lf != std::string_view::npos ? take <= msg_room : take < msg_room;
+    const std::size_t msg_room = options_.max_buffered_size > size ? options_.max_buffered_size - size : 0;
+    const bool fits_line = has_lf ? take <= line_room : take < line_room;
+    const bool fits_msg = has_lf ? take <= msg_room : take < msg_room;
     std::size_t n = take;
     if (!fits_line || !fits_msg) n = std::min({take, line_room, msg_room});
 
-    bool too_deep = false;
-    const bool check_depth = !plain_;
-    for (std::size_t i = 0; i < n; ++i) {
-        scan_.feed(in[i]);
-        if (check_depth && scan_.depth > options_.limits.max_depth) {
-            too_deep = true;
-            n = i + 1;
-            break;
-        }
-    }
-    const std::size_t before = message_.size();
-    message_.append(in.data(), n);
+    const bool too_deep = !plain_ && check_depth(in.data(), n);
+    append(in.data(), n);
     consume(n);
-    find_tag(before);
+    find_tag(size);
 
     if (too_deep) return reject(errc::nesting_too_deep, out);
     if (!fits_line) return reject(errc::line_too_long, out);
     if (!fits_msg) return reject(errc::message_too_large, out);
-    if (lf == std::string_view::npos) {
+    if (!has_lf) {
         out = need_more{};
         return true;
     }
     return step_line_end(out);
 }
 
-// The line just copied into message_ ended with LF.
+// The line just added to the message ended with LF.
 bool framer::step_line_end(event& out) {
+    const std::string_view m = current();
+    std::string_view line = m.substr(line_start_, m.size() - line_start_ - 1);
     if (first_line_ && !tag_known_) {
         // No space on the first line: its whole content is the first token.
-        std::string_view line(message_);
-        line.remove_suffix(1);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        tag_.assign(line);
+        std::string_view first = line;
+        if (!first.empty() && first.back() == '\r') first.remove_suffix(1);
+        tag_.assign(first);
         tag_known_ = true;
     }
     first_line_ = false;
-    const announcement a = classify();
-    scan_.new_line();
-    line_start_ = message_.size();
+    const announcement a = classify(line, quote_.in_quote);
+    quote_ = {};
+    line_start_ = m.size();
 
     switch (a.kind) {
         case announcement::what::none:
             state_ = state::ready;
-            out = message_ready{kind_, message_.size()};
+            out = message_ready{kind_, m.size()};
             return true;
         case announcement::what::bad:
         case announcement::what::overflow: return refuse_literal(errc::bad_literal, a, out);
@@ -339,11 +546,10 @@ bool framer::step_line_end(event& out) {
     const bool streamed = a.size > options_.streaming_threshold;
     if (literals_.size() >= options_.max_literals) return refuse_literal(errc::too_many_literals, a, out);
     if (a.size > literal_limit()) return refuse_literal(errc::literal_too_large, a, out);
-    if (!streamed &&
-        a.size > options_.max_buffered_size - std::min(options_.max_buffered_size, message_.size()))
+    if (!streamed && a.size > options_.max_buffered_size - std::min(options_.max_buffered_size, m.size()))
         return refuse_literal(errc::message_too_large, a, out);
 
-    literals_.push_back({message_.size(), a.size, a.is_binary, a.synchronizing, streamed});
+    literals_.push_back({m.size(), a.size, a.is_binary, a.synchronizing, streamed});
     if (role_ == framer_role::server && a.synchronizing) {
         pending_ = a;
         state_ = state::literal_wait;
@@ -357,7 +563,7 @@ bool framer::step_line_end(event& out) {
 bool framer::step_literal_inline(event& out) {
     const std::string_view in = input_.unread();
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(in.size(), remaining_));
-    message_.append(in.data(), n);
+    append(in.data(), n);
     consume(n);
     remaining_ -= n;
     if (remaining_ > 0) {
@@ -365,7 +571,7 @@ bool framer::step_literal_inline(event& out) {
         return true;
     }
     // RFC 3501 section 4.3: the command continues after the literal octets.
-    line_start_ = message_.size();
+    line_start_ = current_size();
     state_ = state::line;
     return false;
 }
@@ -378,7 +584,7 @@ bool framer::step_literal_stream(event& out) {
         return true;
     }
     if (remaining_ == 0) {
-        line_start_ = message_.size();
+        line_start_ = current_size();
         state_ = state::line;
         out = literal_end{};
         return true;
@@ -401,15 +607,15 @@ bool framer::step_discard_line(event& out) {
     const std::string_view in = input_.unread();
     const std::size_t lf = in.find('\n');
     const std::size_t take = lf == std::string_view::npos ? in.size() : lf + 1;
-    for (std::size_t i = 0; i < take; ++i) scan_.feed(in[i]);
+    if (!plain_) discard_.feed(in.substr(0, take));
     consume(take);
     if (lf == std::string_view::npos) {
         out = need_more{};
         return true;
     }
 
-    const announcement a = classify();
-    scan_.new_line();
+    const announcement a = classify(discard_);
+    discard_ = line_scanner{};
     const bool sent_anyway = role_ == framer_role::client || !a.synchronizing;
     if (a.kind == announcement::what::overflow && sent_anyway) return fail(errc::bad_literal, out);
     if (a.kind == announcement::what::literal && sent_anyway) {

@@ -3,8 +3,6 @@
 namespace mailaccess::imap {
 namespace {
 
-char to_upper(char c) noexcept { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
-
 bool is_digit(int c) noexcept { return c >= '0' && c <= '9'; }
 
 // 1*DIGIT up to `max`; a longer run is refused before it can overflow.
@@ -22,20 +20,6 @@ result<std::uint64_t> digits(parse_cursor& in, std::uint64_t max, bool nonzero_f
 }
 
 }  // namespace
-
-bool parse_cursor::consume_keyword(std::string_view keyword) noexcept {
-    if (data_.size() - pos_ < keyword.size()) return false;
-    for (std::size_t i = 0; i < keyword.size(); ++i)
-        if (to_upper(data_[pos_ + i]) != to_upper(keyword[i])) return false;
-    pos_ += keyword.size();
-    return true;
-}
-
-std::string_view parse_cursor::word() noexcept {
-    const std::size_t start = pos_;
-    while (pos_ < data_.size() && data_[pos_] != '[' && is_atom_char(data_[pos_])) ++pos_;
-    return data_.substr(start, pos_ - start);
-}
 
 result<std::uint32_t> parse_number(parse_cursor& in) {
     auto v = digits(in, 0xffffffffu, false);

@@ -3,6 +3,10 @@
 #include <mailaccess/imap/atom.hpp>
 #include <mailaccess/imap/string.hpp>
 
+#include "response_detail.hpp"
+#include "scan.hpp"
+
+#include <algorithm>
 #include <optional>
 #include <span>
 #include <string>
@@ -17,53 +21,12 @@ namespace {
 
 result<void> expect_sp(parse_cursor& in) { return in.expect(' '); }
 
-// The framer's literals of the message being parsed: which were streamed,
-// and which of those the parser has taken as message text.
-struct literal_context {
-    std::span<const framer::literal_info> literals;
-    std::size_t taken = 0;
-
-    struct streamed_literal {
-        std::uint64_t size = 0;
-        std::size_t index = 0;
-    };
-
-    // At `{N}` / `~{N}` CRLF whose body the framer streamed: consumes the
-    // announcement and returns the literal; otherwise leaves `in` alone.
-    std::optional<streamed_literal> take_streamed(parse_cursor& in) {
-        if (literals.empty()) return std::nullopt;
-        const auto start = in.position();
-        in.consume('~');
-        if (!in.consume('{')) {
-            in.set_position(start);
-            return std::nullopt;
-        }
-        auto size = parse_number64(in);
-        in.consume('+');
-        if (!size || !in.consume('}') || !in.consume('\r') || !in.consume('\n')) {
-            in.set_position(start);
-            return std::nullopt;
-        }
-        for (std::size_t i = 0; i < literals.size(); ++i) {
-            if (literals[i].offset != in.position()) continue;
-            if (!literals[i].streamed || literals[i].size != *size) break;
-            ++taken;
-            return streamed_literal{*size, i};
-        }
-        in.set_position(start);
-        return std::nullopt;
-    }
-
-    bool all_streamed_taken() const noexcept {
-        std::size_t streamed = 0;
-        for (const auto& l : literals) streamed += l.streamed ? 1 : 0;
-        return streamed == taken;
-    }
-};
+using detail::literal_context;
 
 // Consumes `keyword` only when a non-atom character follows it, so that
 // "EXISTS" does not match a prefix of "EXISTSX".
 bool consume_word(parse_cursor& in, std::string_view keyword) {
+    if (ascii_to_upper(static_cast<char>(in.peek())) != keyword.front()) return false;  // the usual miss
     const auto start = in.position();
     if (!in.consume_keyword(keyword)) return false;
     if (!in.at_end() && is_atom_char(static_cast<char>(in.peek()))) {
@@ -615,96 +578,90 @@ struct nesting {
 // address = "(" addr-name SP addr-adl SP addr-mailbox SP addr-host ")"
 // env-from etc. = "(" 1*address ")" / nil; empty lists and SP between
 // addresses are tolerated, as some servers send them.
-result<std::vector<address>> parse_address_list(parse_cursor& in) {
-    std::vector<address> list;
-    if (consume_word(in, "NIL")) return list;
+result<void> parse_address_list(parse_cursor& in, std::vector<address>& list) {
+    if (consume_word(in, "NIL")) return {};
     MAILACCESS_TRY(in.expect('('));
     while (!in.consume(')')) {
-        if (!list.empty()) in.consume(' ');
-        MAILACCESS_TRY(in.expect('('));
-        address a;
-        std::optional<std::string>* parts[] = {&a.name, &a.adl, &a.mailbox, &a.host};
-        for (std::size_t i = 0; i < 4; ++i) {
-            if (i > 0) MAILACCESS_TRY(expect_sp(in));
-            auto v = parse_nstring(in);
-            if (!v) return unexpected(v.error());
-            *parts[i] = std::move(*v);
+        if (!list.empty()) {
+            in.consume(' ');
+            if (list.size() == 1) list.reserve(4);
         }
+        MAILACCESS_TRY(in.expect('('));
+        address& a = list.emplace_back();
+        MAILACCESS_TRY(detail::parse_nstring_into(in, a.name));
+        MAILACCESS_TRY(expect_sp(in));
+        MAILACCESS_TRY(detail::parse_nstring_into(in, a.adl));
+        MAILACCESS_TRY(expect_sp(in));
+        MAILACCESS_TRY(detail::parse_nstring_into(in, a.mailbox));
+        MAILACCESS_TRY(expect_sp(in));
+        MAILACCESS_TRY(detail::parse_nstring_into(in, a.host));
         MAILACCESS_TRY(in.expect(')'));
-        list.push_back(std::move(a));
     }
-    return list;
+    return {};
 }
+
+}  // namespace
+
+namespace detail {
 
 /// RFC 3501 section 9:
 ///     envelope        = "(" env-date SP env-subject SP env-from SP
 ///                       env-sender SP env-reply-to SP env-to SP env-cc SP
 ///                       env-bcc SP env-in-reply-to SP env-message-id ")"
-result<envelope> parse_envelope(parse_cursor& in) {
-    envelope e;
+result<void> parse_envelope(parse_cursor& in, envelope& e) {
     MAILACCESS_TRY(in.expect('('));
-    for (auto* field : {&e.date, &e.subject}) {
-        auto v = parse_nstring(in);
-        if (!v) return unexpected(v.error());
-        *field = std::move(*v);
-        MAILACCESS_TRY(expect_sp(in));
-    }
-    for (auto* list : {&e.from, &e.sender, &e.reply_to, &e.to, &e.cc, &e.bcc}) {
-        auto v = parse_address_list(in);
-        if (!v) return unexpected(v.error());
-        *list = std::move(*v);
-        MAILACCESS_TRY(expect_sp(in));
-    }
-    auto irt = parse_nstring(in);
-    if (!irt) return unexpected(irt.error());
-    e.in_reply_to = std::move(*irt);
+    MAILACCESS_TRY(parse_nstring_into(in, e.date));
     MAILACCESS_TRY(expect_sp(in));
-    auto mid = parse_nstring(in);
-    if (!mid) return unexpected(mid.error());
-    e.message_id = std::move(*mid);
-    MAILACCESS_TRY(in.expect(')'));
-    return e;
+    MAILACCESS_TRY(parse_nstring_into(in, e.subject));
+    MAILACCESS_TRY(expect_sp(in));
+    for (auto* list : {&e.from, &e.sender, &e.reply_to, &e.to, &e.cc, &e.bcc}) {
+        MAILACCESS_TRY(parse_address_list(in, *list));
+        MAILACCESS_TRY(expect_sp(in));
+    }
+    MAILACCESS_TRY(parse_nstring_into(in, e.in_reply_to));
+    MAILACCESS_TRY(expect_sp(in));
+    MAILACCESS_TRY(parse_nstring_into(in, e.message_id));
+    return in.expect(')');
 }
 
+}  // namespace detail
+
+namespace {
+
 // body-fld-param  = "(" string SP string *(SP string SP string) ")" / nil
-result<std::vector<std::pair<std::string, std::string>>> parse_body_fld_param(parse_cursor& in) {
-    std::vector<std::pair<std::string, std::string>> params;
-    if (consume_word(in, "NIL")) return params;
+result<void> parse_body_fld_param(parse_cursor& in,
+                                  std::vector<std::pair<std::string, std::string>>& params) {
+    if (consume_word(in, "NIL")) return {};
     MAILACCESS_TRY(in.expect('('));
     for (;;) {
-        auto k = parse_string(in);
-        if (!k) return unexpected(k.error());
+        auto& [k, v] = params.emplace_back();
+        MAILACCESS_TRY(detail::parse_string_into(in, k));
         MAILACCESS_TRY(expect_sp(in));
-        auto v = parse_string(in);
-        if (!v) return unexpected(v.error());
-        params.emplace_back(std::move(*k), std::move(*v));
-        if (in.consume(')')) return params;
+        MAILACCESS_TRY(detail::parse_string_into(in, v));
+        if (in.consume(')')) return {};
         MAILACCESS_TRY(expect_sp(in));
     }
 }
 
 // body-extension  = nstring / number / "(" body-extension *(SP body-extension) ")"
-result<body_extension> parse_body_extension(parse_cursor& in) {
+result<void> parse_body_extension(parse_cursor& in, body_extension& out) {
     MAILACCESS_TRY(in.enter());
     nesting guard{in};
     if (in.consume('(')) {
-        std::vector<body_extension> list;
+        auto& list = out.value.emplace<std::vector<body_extension>>();
         for (;;) {
-            auto e = parse_body_extension(in);
-            if (!e) return unexpected(e.error());
-            list.push_back(std::move(*e));
-            if (in.consume(')')) return body_extension{std::move(list)};
+            MAILACCESS_TRY(parse_body_extension(in, list.emplace_back()));
+            if (in.consume(')')) return {};
             MAILACCESS_TRY(expect_sp(in));
         }
     }
     if (in.peek() >= '0' && in.peek() <= '9') {
         auto n = parse_number(in);
         if (!n) return unexpected(n.error());
-        return body_extension{*n};
+        out.value = *n;
+        return {};
     }
-    auto s = parse_nstring(in);
-    if (!s) return unexpected(s.error());
-    return body_extension{std::move(*s)};
+    return detail::parse_nstring_into(in, out.value.emplace<std::optional<std::string>>());
 }
 
 // [SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]
@@ -712,42 +669,33 @@ result<void> parse_extension_tail(parse_cursor& in, body_structure& b) {
     if (!in.consume(' ')) return {};
     if (!consume_word(in, "NIL")) {
         MAILACCESS_TRY(in.expect('('));
-        body_disposition d;
-        auto t = parse_string(in);
-        if (!t) return unexpected(t.error());
-        d.type = std::move(*t);
+        body_disposition& d = b.disposition.emplace();
+        MAILACCESS_TRY(detail::parse_string_into(in, d.type));
         MAILACCESS_TRY(expect_sp(in));
-        auto p = parse_body_fld_param(in);
-        if (!p) return unexpected(p.error());
-        d.params = std::move(*p);
+        MAILACCESS_TRY(parse_body_fld_param(in, d.params));
         MAILACCESS_TRY(in.expect(')'));
-        b.disposition = std::move(d);
     }
     if (!in.consume(' ')) return {};
     if (in.consume('(')) {
         for (;;) {
-            auto l = parse_string(in);
-            if (!l) return unexpected(l.error());
-            b.language.push_back(std::move(*l));
+            MAILACCESS_TRY(detail::parse_string_into(in, b.language.emplace_back()));
             if (in.consume(')')) break;
             MAILACCESS_TRY(expect_sp(in));
         }
     } else {
-        auto l = parse_nstring(in);
-        if (!l) return unexpected(l.error());
-        if (*l) b.language.push_back(std::move(**l));
+        std::optional<std::string> l;
+        MAILACCESS_TRY(detail::parse_nstring_into(in, l));
+        if (l) b.language.push_back(std::move(*l));
     }
     if (!in.consume(' ')) return {};
-    auto loc = parse_nstring(in);
-    if (!loc) return unexpected(loc.error());
-    b.location = std::move(*loc);
-    while (in.consume(' ')) {
-        auto e = parse_body_extension(in);
-        if (!e) return unexpected(e.error());
-        b.extensions.push_back(std::move(*e));
-    }
+    MAILACCESS_TRY(detail::parse_nstring_into(in, b.location));
+    while (in.consume(' ')) MAILACCESS_TRY(parse_body_extension(in, b.extensions.emplace_back()));
     return {};
 }
+
+}  // namespace
+
+namespace detail {
 
 /// RFC 3501 section 9:
 ///     body            = "(" (body-type-1part / body-type-mpart) ")"
@@ -755,39 +703,25 @@ result<void> parse_extension_tail(parse_cursor& in, body_structure& b) {
 ///     body-type-1part = (body-type-basic / body-type-msg / body-type-text) [SP body-ext-1part]
 /// Extension data is accepted only when `extended` (BODYSTRUCTURE), since
 /// the model writes none for BODY.
-result<body_structure> parse_body(parse_cursor& in, bool extended) {
+result<void> parse_body(parse_cursor& in, bool extended, body_structure& b) {
     MAILACCESS_TRY(in.enter());
     nesting guard{in};
-    body_structure b;
     MAILACCESS_TRY(in.expect('('));
     if (in.next_is('(')) {
         b.type = body_structure::kind::multipart;
         b.media_type = "MULTIPART";
-        while (in.next_is('(')) {
-            auto part = parse_body(in, extended);
-            if (!part) return unexpected(part.error());
-            b.parts.push_back(std::move(*part));
-        }
+        while (in.next_is('(')) MAILACCESS_TRY(parse_body(in, extended, b.parts.emplace_back()));
         MAILACCESS_TRY(expect_sp(in));
-        auto sub = parse_string(in);
-        if (!sub) return unexpected(sub.error());
-        b.media_subtype = std::move(*sub);
+        MAILACCESS_TRY(parse_string_into(in, b.media_subtype));
         if (extended && in.consume(' ')) {
-            auto p = parse_body_fld_param(in);
-            if (!p) return unexpected(p.error());
-            b.params = std::move(*p);
+            MAILACCESS_TRY(parse_body_fld_param(in, b.params));
             MAILACCESS_TRY(parse_extension_tail(in, b));
         }
-        MAILACCESS_TRY(in.expect(')'));
-        return b;
+        return in.expect(')');
     }
-    auto type = parse_string(in);
-    if (!type) return unexpected(type.error());
+    MAILACCESS_TRY(parse_string_into(in, b.media_type));
     MAILACCESS_TRY(expect_sp(in));
-    auto sub = parse_string(in);
-    if (!sub) return unexpected(sub.error());
-    b.media_type = std::move(*type);
-    b.media_subtype = std::move(*sub);
+    MAILACCESS_TRY(parse_string_into(in, b.media_subtype));
     if (iequals(b.media_type, "TEXT"))
         b.type = body_structure::kind::text;
     else if (iequals(b.media_type, "MESSAGE") &&
@@ -796,34 +730,22 @@ result<body_structure> parse_body(parse_cursor& in, bool extended) {
     else
         b.type = body_structure::kind::basic;
     MAILACCESS_TRY(expect_sp(in));
-    auto params = parse_body_fld_param(in);
-    if (!params) return unexpected(params.error());
-    b.params = std::move(*params);
+    MAILACCESS_TRY(parse_body_fld_param(in, b.params));
     MAILACCESS_TRY(expect_sp(in));
-    auto id = parse_nstring(in);
-    if (!id) return unexpected(id.error());
-    b.id = std::move(*id);
+    MAILACCESS_TRY(parse_nstring_into(in, b.id));
     MAILACCESS_TRY(expect_sp(in));
-    auto desc = parse_nstring(in);
-    if (!desc) return unexpected(desc.error());
-    b.description = std::move(*desc);
+    MAILACCESS_TRY(parse_nstring_into(in, b.description));
     MAILACCESS_TRY(expect_sp(in));
-    auto enc = parse_string(in);
-    if (!enc) return unexpected(enc.error());
-    b.encoding = std::move(*enc);
+    MAILACCESS_TRY(parse_string_into(in, b.encoding));
     MAILACCESS_TRY(expect_sp(in));
     auto octets = parse_number(in);
     if (!octets) return unexpected(octets.error());
     b.octets = *octets;
     if (b.type == body_structure::kind::message) {
         MAILACCESS_TRY(expect_sp(in));
-        auto env = parse_envelope(in);
-        if (!env) return unexpected(env.error());
-        b.message_envelope = std::move(*env);
+        MAILACCESS_TRY(parse_envelope(in, b.message_envelope));
         MAILACCESS_TRY(expect_sp(in));
-        auto inner = parse_body(in, extended);
-        if (!inner) return unexpected(inner.error());
-        b.parts.push_back(std::move(*inner));
+        MAILACCESS_TRY(parse_body(in, extended, b.parts.emplace_back()));
     }
     if (b.type != body_structure::kind::basic) {
         MAILACCESS_TRY(expect_sp(in));
@@ -832,76 +754,132 @@ result<body_structure> parse_body(parse_cursor& in, bool extended) {
         b.lines = *lines;
     }
     if (extended && in.consume(' ')) {
-        auto md5 = parse_nstring(in);
-        if (!md5) return unexpected(md5.error());
-        b.md5 = std::move(*md5);
+        MAILACCESS_TRY(parse_nstring_into(in, b.md5));
         MAILACCESS_TRY(parse_extension_tail(in, b));
     }
-    MAILACCESS_TRY(in.expect(')'));
-    return b;
+    return in.expect(')');
 }
 
-result<fetch_item> parse_msg_att(parse_cursor& in, literal_context& lits) {
-    const auto name = in.word();
-    if (iequals(name, "UID")) {
-        MAILACCESS_TRY(expect_sp(in));
-        auto n = parse_nz_number(in);
-        if (!n) return unexpected(n.error());
-        return fetch_item(fetch_item_types::uid{*n});
+msg_att_name classify_msg_att(std::string_view name) noexcept {
+    using n = msg_att_name;
+    switch (name.size()) {
+        case 3:
+            if (iequals(name, "UID")) return n::uid;
+            break;
+        case 4:
+            if (iequals(name, "BODY")) return n::body;
+            break;
+        case 5:
+            if (iequals(name, "FLAGS")) return n::flags;
+            break;
+        case 6:
+            if (iequals(name, "MODSEQ")) return n::modseq;
+            if (iequals(name, "BINARY")) return n::binary;
+            if (iequals(name, "RFC822")) return n::rfc822;
+            break;
+        case 8:
+            if (iequals(name, "ENVELOPE")) return n::envelope;
+            break;
+        case 11:
+            if (iequals(name, "RFC822.SIZE")) return n::rfc822_size;
+            if (iequals(name, "BINARY.SIZE")) return n::binary_size;
+            if (iequals(name, "RFC822.TEXT")) return n::rfc822_text;
+            break;
+        case 12:
+            if (iequals(name, "INTERNALDATE")) return n::internaldate;
+            break;
+        case 13:
+            if (iequals(name, "BODYSTRUCTURE")) return n::bodystructure;
+            if (iequals(name, "RFC822.HEADER")) return n::rfc822_header;
+            break;
+        default: break;
     }
-    if (iequals(name, "FLAGS")) {
-        MAILACCESS_TRY(expect_sp(in));
-        auto f = parse_flag_fetch_list(in);
-        if (!f) return unexpected(f.error());
-        return fetch_item(fetch_item_types::flags{std::move(*f)});
+    return n::unknown;
+}
+
+}  // namespace detail
+
+namespace {
+
+// One msg-att (RFC 3501 section 9), appended to `items` in place.
+result<void> parse_msg_att(parse_cursor& in, literal_context& lits, std::vector<fetch_item>& items) {
+    using n = detail::msg_att_name;
+    const auto name = detail::classify_msg_att(in.word());
+    switch (name) {
+        case n::uid: {
+            MAILACCESS_TRY(expect_sp(in));
+            auto v = parse_nz_number(in);
+            if (!v) return unexpected(v.error());
+            items.emplace_back(fetch_item_types::uid{*v});
+            return {};
+        }
+        case n::flags: {
+            MAILACCESS_TRY(expect_sp(in));
+            auto f = parse_flag_fetch_list(in);
+            if (!f) return unexpected(f.error());
+            items.emplace_back(fetch_item_types::flags{std::move(*f)});
+            return {};
+        }
+        case n::internaldate: {
+            MAILACCESS_TRY(expect_sp(in));
+            auto d = parse_date_time(in);
+            if (!d) return unexpected(d.error());
+            items.emplace_back(fetch_item_types::internaldate{*d});
+            return {};
+        }
+        case n::rfc822_size: {
+            MAILACCESS_TRY(expect_sp(in));
+            auto v = parse_number64(in);
+            if (!v) return unexpected(v.error());
+            items.emplace_back(fetch_item_types::rfc822_size{*v});
+            return {};
+        }
+        case n::modseq: {
+            MAILACCESS_TRY(in.expect(' '));
+            MAILACCESS_TRY(in.expect('('));
+            auto v = parse_mod_sequence_value(in);
+            if (!v) return unexpected(v.error());
+            MAILACCESS_TRY(in.expect(')'));
+            items.emplace_back(fetch_item_types::modseq{*v});
+            return {};
+        }
+        case n::envelope: {
+            MAILACCESS_TRY(expect_sp(in));
+            auto& e = std::get<fetch_item_types::envelope>(
+                items.emplace_back(std::in_place_type<fetch_item_types::envelope>));
+            return detail::parse_envelope(in, e.value);
+        }
+        case n::bodystructure:
+        case n::body: {
+            if (name == n::body && !in.next_is(' ')) break;  // BODY[section]
+            MAILACCESS_TRY(expect_sp(in));
+            auto& b = std::get<fetch_item_types::body>(
+                items.emplace_back(std::in_place_type<fetch_item_types::body>));
+            b.extended = name == n::bodystructure;
+            return detail::parse_body(in, b.extended, b.value);
+        }
+        case n::binary_size: {
+            fetch_item_types::binary_size r;
+            auto p = parse_section_binary(in);
+            if (!p) return unexpected(p.error());
+            r.part = std::move(*p);
+            MAILACCESS_TRY(expect_sp(in));
+            auto v = parse_number64(in);
+            if (!v) return unexpected(v.error());
+            r.value = *v;
+            items.emplace_back(std::move(r));
+            return {};
+        }
+        case n::binary:
+        case n::rfc822:
+        case n::rfc822_header:
+        case n::rfc822_text: break;
+        case n::unknown: return unexpected(errc::bad_syntax);
     }
-    if (iequals(name, "INTERNALDATE")) {
-        MAILACCESS_TRY(expect_sp(in));
-        auto d = parse_date_time(in);
-        if (!d) return unexpected(d.error());
-        return fetch_item(fetch_item_types::internaldate{*d});
-    }
-    if (iequals(name, "RFC822.SIZE")) {
-        MAILACCESS_TRY(expect_sp(in));
-        auto n = parse_number64(in);
-        if (!n) return unexpected(n.error());
-        return fetch_item(fetch_item_types::rfc822_size{*n});
-    }
-    if (iequals(name, "MODSEQ")) {
-        MAILACCESS_TRY(in.expect(' '));
-        MAILACCESS_TRY(in.expect('('));
-        auto n = parse_mod_sequence_value(in);
-        if (!n) return unexpected(n.error());
-        MAILACCESS_TRY(in.expect(')'));
-        return fetch_item(fetch_item_types::modseq{*n});
-    }
-    if (iequals(name, "ENVELOPE")) {
-        MAILACCESS_TRY(expect_sp(in));
-        auto e = parse_envelope(in);
-        if (!e) return unexpected(e.error());
-        return fetch_item(fetch_item_types::envelope{std::move(*e)});
-    }
-    if (iequals(name, "BODYSTRUCTURE") || (iequals(name, "BODY") && in.next_is(' '))) {
-        const bool extended = iequals(name, "BODYSTRUCTURE");
-        MAILACCESS_TRY(expect_sp(in));
-        auto b = parse_body(in, extended);
-        if (!b) return unexpected(b.error());
-        return fetch_item(fetch_item_types::body{std::move(*b), extended});
-    }
-    if (iequals(name, "BINARY.SIZE")) {
-        fetch_item_types::binary_size r;
-        auto p = parse_section_binary(in);
-        if (!p) return unexpected(p.error());
-        r.part = std::move(*p);
-        MAILACCESS_TRY(expect_sp(in));
-        auto n = parse_number64(in);
-        if (!n) return unexpected(n.error());
-        r.value = *n;
-        return fetch_item(std::move(r));
-    }
-    fetch_body_section r;
-    if (iequals(name, "BODY") || iequals(name, "BINARY")) {
-        r.form = iequals(name, "BINARY") ? body_item_form::binary : body_item_form::body;
+
+    auto& r = std::get<fetch_body_section>(items.emplace_back(std::in_place_type<fetch_body_section>));
+    if (name == n::body || name == n::binary) {
+        r.form = name == n::binary ? body_item_form::binary : body_item_form::body;
         if (!in.next_is('[')) return unexpected(errc::bad_syntax);
         if (r.form == body_item_form::binary) {
             auto p = parse_section_binary(in);
@@ -915,49 +893,46 @@ result<fetch_item> parse_msg_att(parse_cursor& in, literal_context& lits) {
             r.section = std::move(*s);
         }
         if (in.consume('<')) {
-            auto n = parse_number(in);
-            if (!n) return unexpected(n.error());
-            r.origin = *n;
+            auto v = parse_number(in);
+            if (!v) return unexpected(v.error());
+            r.origin = *v;
             MAILACCESS_TRY(in.expect('>'));
         }
-    } else if (iequals(name, "RFC822")) {
+    } else if (name == n::rfc822) {
         r.form = body_item_form::rfc822;
-    } else if (iequals(name, "RFC822.HEADER")) {
+    } else if (name == n::rfc822_header) {
         r.form = body_item_form::rfc822_header;
-    } else if (iequals(name, "RFC822.TEXT")) {
-        r.form = body_item_form::rfc822_text;
     } else {
-        return unexpected(errc::bad_syntax);
+        r.form = body_item_form::rfc822_text;
     }
     MAILACCESS_TRY(expect_sp(in));
     if (auto streamed = lits.take_streamed(in)) {
         r.streamed_size = streamed->size;
         r.literal_index = streamed->index;
-        return fetch_item(std::move(r));
+        return {};
     }
     // RFC 3516 section 4.2: BINARY data may come as literal8 ("~{N}"). Other
     // text items are nstrings, but our writer sends a NUL-carrying value as
     // literal8 (it has no other form), so the parser takes it everywhere.
-    if (in.next_is('~')) {
-        auto d = parse_literal8(in);
-        if (!d) return unexpected(d.error());
-        r.data = std::move(*d);
-    } else {
-        auto d = parse_nstring(in);
-        if (!d) return unexpected(d.error());
-        r.data = std::move(*d);
+    if (in.consume('~')) {
+        std::string_view d;
+        if (!detail::scan_literal(in, true, d)) return unexpected(errc::bad_syntax);
+        r.data.emplace(d);
+        return {};
     }
-    return fetch_item(std::move(r));
+    return detail::parse_nstring_into(in, r.data);
 }
 
 result<fetch_data> parse_fetch(parse_cursor& in, std::uint32_t seq, literal_context& lits) {
     fetch_data r;
     r.seq = seq;
+    // Items are large (the variant holds a body structure): reserve once,
+    // from the message's length, up to a header sync's six or so items
+    // (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY[...]).
+    r.items.reserve(std::clamp<std::size_t>(in.rest().size() / 40, 1, 8));
     MAILACCESS_TRY(in.expect('('));
     for (;;) {
-        auto item = parse_msg_att(in, lits);
-        if (!item) return unexpected(item.error());
-        r.items.push_back(std::move(*item));
+        MAILACCESS_TRY(parse_msg_att(in, lits, r.items));
         if (in.consume(')')) return r;
         MAILACCESS_TRY(expect_sp(in));
     }
@@ -968,16 +943,20 @@ result<response> parse_untagged(parse_cursor& in, literal_context& lits) {
         auto n = parse_number(in);
         if (!n) return unexpected(n.error());
         MAILACCESS_TRY(expect_sp(in));
-        if (consume_word(in, "EXISTS")) return response(exists_data{*n});
-        if (consume_word(in, "RECENT")) return response(recent_data{*n});
-        if (*n == 0) return unexpected(errc::bad_syntax);
-        if (consume_word(in, "EXPUNGE")) return response(expunge_data{*n});
-        if (consume_word(in, "FETCH")) {
+        // The keyword is the whole atom: "EXISTSX" is none of them.
+        const std::string_view rest = in.rest();
+        const std::string_view word = rest.substr(0, detail::atom_run(rest));
+        in.advance(word.size());
+        if (iequals(word, "FETCH")) {
+            if (*n == 0) return unexpected(errc::bad_syntax);
             MAILACCESS_TRY(expect_sp(in));
             auto f = parse_fetch(in, *n, lits);
             if (!f) return unexpected(f.error());
             return response(std::move(*f));
         }
+        if (iequals(word, "EXISTS")) return response(exists_data{*n});
+        if (iequals(word, "RECENT")) return response(recent_data{*n});
+        if (*n != 0 && iequals(word, "EXPUNGE")) return response(expunge_data{*n});
         return unexpected(errc::bad_syntax);
     }
     if (in.rest().size() >= 10 && iequals(in.rest().substr(0, 10), "CAPABILITY")) {

@@ -47,6 +47,21 @@ result<std::vector<std::uint32_t>> parse_section_part(parse_cursor& in) {
 
 }  // namespace
 
+namespace detail {
+
+struct section_access {
+    static section_spec make(std::vector<std::uint32_t> part, section_text text,
+                             std::vector<std::string> fields) {
+        section_spec s;
+        s.part_ = std::move(part);
+        s.text_ = text;
+        s.fields_ = std::move(fields);
+        return s;
+    }
+};
+
+}  // namespace detail
+
 result<section_spec> section_spec::make(std::vector<std::uint32_t> part, section_text text,
                                         std::vector<std::string> fields) {
     for (auto n : part)
@@ -90,7 +105,13 @@ result<section_spec> parse_section(parse_cursor& in) {
         fields = std::move(*names);
     }
     if (!in.consume(']')) return unexpected(errc::bad_syntax);
-    return section_spec::make(std::move(part), text, std::move(fields));
+    // The grammar guarantees the other invariants (non-zero parts, MIME after
+    // a part, at least one field name); a field name sent as a literal may
+    // still hold CR, LF or NUL.
+    for (const auto& f : fields)
+        if (f.find_first_of(std::string_view("\0\r\n", 3)) != std::string::npos)
+            return unexpected(errc::bad_syntax);
+    return detail::section_access::make(std::move(part), text, std::move(fields));
 }
 
 result<std::vector<std::uint32_t>> parse_section_binary(parse_cursor& in) {

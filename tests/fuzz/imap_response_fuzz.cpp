@@ -5,9 +5,13 @@
 // crash or failed assertion; a parsed response serializes, the serialization
 // parses back to an equal value, and serializing that again gives the same
 // bytes (STYLE.md section 8, "Round trips"); streamed message text comes back
-// as the same announcements at the writer's slots.
+// as the same announcements at the writer's slots; parse_fetch_view agrees
+// with parse_response on every message (accepts exactly the FETCH responses
+// it accepts, with the same error otherwise, and its views copy out to an
+// equal fetch_data; see tests/imap/fetch_view_check.hpp).
 #include <mailaccess/imap/response.hpp>
 
+#include "../imap/fetch_view_check.hpp"
 #include "fuzz_support.hpp"
 
 #include <cstdint>
@@ -33,6 +37,7 @@ void clear_literal_indexes(response& r) {
 // Round trip of one message; `literals` as the framer reported them.
 void round_trip(std::string_view message, std::span<const framer::literal_info> literals,
                 const parse_options& popt, const writer_options& wopt) {
+    check(imap::test::fetch_view_mismatch(message, literals, popt).empty());
     auto first = parse_response(message, literals, popt);
     if (!first) return;
     writer out(wopt);

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <support/split_feed.hpp>
 
+#include <cctype>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -716,4 +718,282 @@ TEST_CASE("imap error category", "[imap][framer]") {
     CHECK(ec == imap::errc::line_too_long);
     CHECK(std::error_code(imap::errc::nesting_too_deep).message() == "lists nested too deeply");
     CHECK(std::error_code(static_cast<imap::errc>(999)).message() == "unknown imap error");
+}
+
+// --- the fast scan's edges ----------------------------------------------------------
+// The framer finds line ends with memchr, reads an announcement backwards from
+// the line end, tracks quotes 32 bytes at a time and bounds the depth by
+// counting "(" until the count passes max_depth (framer.cpp). These cases pin
+// the documented rules where that shortcut could differ from a byte-by-byte
+// reading.
+
+TEST_CASE("an announcement inside a quoted string that is not closed is text", "[imap][framer]") {
+    // A quoted string cannot span lines, so the line ends inside it: "{5}"
+    // is text (the grammar parser will refuse the line) and the next line
+    // is a new command, not literal octets.
+    CHECK(run_all(server(), "a1 LOGIN \"abc {5}\r\na2 NOOP\r\n") ==
+          events{ready("a1 LOGIN \"abc {5}\r\n"), ready("a2 NOOP\r\n")});
+    CHECK(run_all(server(), "a1 LOGIN \"abc {5+}\r\nhello\r\n") ==
+          events{ready("a1 LOGIN \"abc {5+}\r\n"), ready("hello\r\n")});
+    CHECK(run_all(client(), "* OK \"x ~{3}\r\nA1 OK\r\n") ==
+          events{response("* OK \"x ~{3}\r\n"), response("A1 OK\r\n")});
+    // Closed before the announcement: a literal.
+    CHECK(run_all(server(), "a1 LOGIN \"abc\" {5}\r\n") == events{announced("a1", 5)});
+}
+
+TEST_CASE("escaped quotes before a trailing announcement", "[imap][framer]") {
+    driver d = server();
+    d.accept = [](const auto&) { return false; };
+    // \" does not close the string; \\ is a backslash, so the quote after it does.
+    CHECK(run_all(d, "a1 LOGIN \"a\\\" {5}\r\na2 NOOP\r\n") ==
+          events{ready("a1 LOGIN \"a\\\" {5}\r\n"), ready("a2 NOOP\r\n")});
+    CHECK(run_all(d, "a1 LOGIN \"a\\\\\" {5}\r\na2 NOOP\r\n") ==
+          events{announced("a1", 5), ready("a2 NOOP\r\n")});
+    CHECK(run_all(d, "a1 LOGIN \"a\\\\\\\" {5}\r\na2 NOOP\r\n") ==
+          events{ready("a1 LOGIN \"a\\\\\\\" {5}\r\n"), ready("a2 NOOP\r\n")});
+    // An escaped quote right before the brace, and a backslash outside
+    // quotes (which escapes nothing).
+    CHECK(run_all(d, "a1 X \"\\\"{5}\r\na2 NOOP\r\n") ==
+          events{ready("a1 X \"\\\"{5}\r\n"), ready("a2 NOOP\r\n")});
+    CHECK(run_all(d, "a1 X \\\"{5}\r\na2 NOOP\r\n") ==
+          events{ready("a1 X \\\"{5}\r\n"), ready("a2 NOOP\r\n")});
+    CHECK(run_all(d, "a1 X \\\"\"{5}\r\na2 NOOP\r\n") == events{announced("a1", 5), ready("a2 NOOP\r\n")});
+    // The same across the scanner's 16- and 32-byte blocks: the escape is
+    // the last byte of a block and the quote the first of the next.
+    for (std::size_t pad = 0; pad < 70; ++pad) {
+        INFO("pad " << pad);
+        const std::string open =
+            "a1 X \"" + std::string(pad, 'p') + "\\\"" + std::string(40, 'q') + " {5}\r\n";
+        CHECK(run(d, {open + "a2 NOOP\r\n"}).events == events{ready(open), ready("a2 NOOP\r\n")});
+        const std::string closed =
+            "a1 X \"" + std::string(pad, 'p') + "\\\\\"" + std::string(40, 'q') + " {5}\r\n";
+        CHECK(run(d, {closed + "a2 NOOP\r\n"}).events == events{announced("a1", 5), ready("a2 NOOP\r\n")});
+    }
+}
+
+TEST_CASE("depth exactly at the bound, with parentheses inside quotes", "[imap][framer]") {
+    driver d = server();
+    d.options.limits.max_depth = 3;
+    // 9 "(" in all, so the "(" count passes the bound and the exact depth is
+    // computed: 3 outside quotes, the rest quoted.
+    const std::string at_bound = "a1 X ((( \"((((((\" )))\r\n";
+    const std::string quoted_escape = "a1 X ((( \"\\\"((((\" )))\r\n";
+    const std::string over = "a1 X ((( \"(\" (x)))\r\n";
+    CHECK(run_all(d, at_bound + quoted_escape + over + "a2 NOOP\r\n") ==
+          events{ready(at_bound), ready(quoted_escape), rejected(imap::errc::nesting_too_deep, "a1"),
+                 ready("a2 NOOP\r\n")});
+    // The first "(" too deep decides the tag: before the first space, none.
+    d.options.limits.max_depth = 1;
+    CHECK(run_all(d, "((x a1\r\na2 NOOP\r\n") ==
+          events{rejected(imap::errc::nesting_too_deep, ""), ready("a2 NOOP\r\n")});
+    // Many lists that close again stay at depth 1.
+    std::string flat = "a1 X";
+    for (int i = 0; i < 200; ++i) flat += " (x)";
+    flat += "\r\n";
+    CHECK(run_all(d, flat) == events{ready(flat)});
+}
+
+TEST_CASE("parentheses inside literals are not counted, inline or streamed", "[imap][framer]") {
+    driver d = server();
+    d.options.limits.max_depth = 3;
+    // The "(" count passes 3 only after the literal; the exact depth is then
+    // recomputed from the message start, skipping the literal's octets.
+    const std::string ok = "a1 X ((( {6+}\r\n(((((( ))) (((x)))\r\n";
+    const std::string deep = "a1 X ((( {6+}\r\n)))))) (x)))\r\n";
+    CHECK(run_all(d, ok + deep + "a2 NOOP\r\n") == events{ready(ok, {lit(15, 6, false)}),
+                                                          rejected(imap::errc::nesting_too_deep, "a1"),
+                                                          ready("a2 NOOP\r\n")});
+    d.options.streaming_threshold = 4;
+    CHECK(run_all(d, ok + deep + "a2 NOOP\r\n") ==
+          events{begin(6, 0), stream_data("(((((("), end(),
+                 ready("a1 X ((( {6+}\r\n ))) (((x)))\r\n", {lit(15, 6, false, false, true)}), begin(6, 0),
+                 stream_data("))))))"), end(), rejected(imap::errc::nesting_too_deep, "a1"),
+                 ready("a2 NOOP\r\n")});
+}
+
+TEST_CASE("a message read in one piece is not copied, and stays valid across prepare", "[imap][framer]") {
+    framer f(framer_role::client);
+    f.feed("* 1 FETCH (BODY[] {3}\r\nabc)\r\n* 2 EXISTS\r\n");
+    REQUIRE(std::holds_alternative<framer::message_ready>(f.next()));
+    const std::string_view m = f.message();
+    CHECK(m == "* 1 FETCH (BODY[] {3}\r\nabc)\r\n");
+    {
+        // A copy has its own bytes.
+        framer copy = f;
+        copy.feed("* 9 EXISTS\r\n");
+        f.feed("* 8 EXISTS\r\n");
+        CHECK(copy.message() == "* 1 FETCH (BODY[] {3}\r\nabc)\r\n");
+        copy.consume_message();
+        REQUIRE(std::holds_alternative<framer::message_ready>(copy.next()));
+        CHECK(copy.message() == "* 2 EXISTS\r\n");
+        copy.consume_message();
+        REQUIRE(std::holds_alternative<framer::message_ready>(copy.next()));
+        CHECK(copy.message() == "* 9 EXISTS\r\n");
+    }
+    // The driver may read more before consuming the message.
+    auto buf = f.prepare(1 << 20);
+    std::memcpy(buf.data(), "* 3 RECENT\r\n", 12);
+    f.commit(12);
+    CHECK(f.message() == "* 1 FETCH (BODY[] {3}\r\nabc)\r\n");
+    CHECK(f.literals().size() == 1);
+    f.consume_message();
+    REQUIRE(std::holds_alternative<framer::message_ready>(f.next()));
+    CHECK(f.message() == "* 2 EXISTS\r\n");
+    f.consume_message();
+    REQUIRE(std::holds_alternative<framer::message_ready>(f.next()));
+    CHECK(f.message() == "* 8 EXISTS\r\n");
+    f.consume_message();
+    REQUIRE(std::holds_alternative<framer::message_ready>(f.next()));
+    CHECK(f.message() == "* 3 RECENT\r\n");
+    // discard_buffered (STARTTLS) keeps the ready message.
+    f.feed("a1 STARTTLS\r\nplaintext");
+    f.consume_message();
+    REQUIRE(std::holds_alternative<framer::message_ready>(f.next()));
+    CHECK(f.discard_buffered() == 9);
+    CHECK(f.message() == "a1 STARTTLS\r\n");
+}
+
+namespace {
+
+// The documented rules, byte by byte: the events a server framer (refusing
+// every synchronizing literal, max_depth 4) reports for `line` ("a1 X ..."
+// CRLF), then "a2 NOOP" CRLF. A {N+} literal the peer sends anyway sets
+// `literal_plus` to N: the caller then sends N octets and CRLF after `line`,
+// which the framer reads (`accepted`: one message) or skips.
+struct reference {
+    events want;
+    std::size_t literal_plus = 0;
+    bool binary = false;
+    bool sent = false;      // a {N+} the peer sends whatever happens
+    bool accepted = false;  // ... and the framer reads it as part of the message
+};
+
+reference reference_events(const std::string& line) {
+    reference r;
+    auto then_next = [](std::string first) { return events{std::move(first), ready("a2 NOOP\r\n")}; };
+    // Content: the bytes before LF, without a CR just before it.
+    std::string_view content(line);
+    content.remove_suffix(1);
+    if (!content.empty() && content.back() == '\r') content.remove_suffix(1);
+    bool in_quote = false, escape = false, too_deep = false;
+    std::size_t depth = 0;
+    for (const char c : content) {
+        if (in_quote) {
+            if (escape)
+                escape = false;
+            else if (c == '\\')
+                escape = true;
+            else if (c == '"')
+                in_quote = false;
+        } else if (c == '"') {
+            in_quote = true;
+        } else if (c == '(') {
+            too_deep = too_deep || ++depth > 4;
+        } else if (c == ')' && depth > 0) {
+            --depth;
+        }
+    }
+    const std::string first = too_deep ? rejected(imap::errc::nesting_too_deep, "a1") : ready(line);
+    auto token = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '_' || c == '.';
+    };
+    // "{" digits ["+"] "}" at the very end, outside quotes.
+    std::size_t open = content.size();
+    if (!in_quote && content.size() >= 2 && content.back() == '}') {
+        open = content.size() - 1;
+        while (open > 0 && token(content[open - 1])) --open;
+    }
+    if (open == content.size() || open == 0 || content[open - 1] != '{') {
+        r.want = then_next(first);
+        return r;
+    }
+    const std::string_view inner = content.substr(open, content.size() - 1 - open);
+    std::size_t digits = 0;
+    while (digits < inner.size() && inner[digits] >= '0' && inner[digits] <= '9') ++digits;
+    const std::string_view tail = inner.substr(digits);
+    const bool sync = tail.empty();
+    if (digits == 0 || !(sync || tail == "+")) {
+        // No size to skip by: refused like a synchronizing literal.
+        r.want = then_next(too_deep ? first : rejected(imap::errc::bad_literal, "a1"));
+        return r;
+    }
+    std::uint64_t value = 0;
+    bool overflow = false;
+    for (std::size_t i = 0; i < digits; ++i) {
+        const auto digit = static_cast<std::uint64_t>(inner[i] - '0');
+        overflow = overflow || value > (0x7fffffffffffffffull - digit) / 10;
+        if (!overflow) value = value * 10 + digit;
+    }
+    r.binary = open >= 2 && content[open - 2] == '~';
+    if (sync) {
+        // Never sent: refused by the framer, the session, or the rejection.
+        if (too_deep)
+            r.want = then_next(first);
+        else if (overflow)
+            r.want = then_next(rejected(imap::errc::bad_literal, "a1"));
+        else if (value > imap::framer_options{}.limits.max_literal_size)
+            r.want = then_next(rejected(imap::errc::literal_too_large, "a1"));
+        else
+            r.want = then_next(announced("a1", value, r.binary));
+        return r;
+    }
+    if (overflow) {
+        r.want =
+            too_deep ? events{first, fatal(imap::errc::bad_literal)} : events{fatal(imap::errc::bad_literal)};
+        return r;
+    }
+    r.literal_plus = static_cast<std::size_t>(value);
+    r.sent = true;
+    r.accepted = !too_deep && value <= imap::framer_options{}.limits.max_literal_size;
+    r.want = too_deep ? then_next(first) : events{};
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("random lines: the fast scan follows the byte-by-byte rules", "[imap][framer]") {
+    driver d = server();
+    d.options.limits.max_depth = 4;
+    d.accept = [](const auto&) { return false; };
+    static constexpr char alphabet[] = "aZ9 \"\"\\\\(()){}5+~.-\r";
+    std::uint64_t state = 0x243f6a8885a308d3ull;
+    auto next = [&] {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        return state * 2685821657736338717ull;
+    };
+    std::size_t checked = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string line = "a1 X ";
+        const std::size_t length = next() % 120;
+        for (std::size_t i = 0; i < length; ++i) line += alphabet[next() % (sizeof alphabet - 1)];
+        switch (next() % 5) {
+            case 0: line += " {5}"; break;
+            case 1: line += next() % 2 == 0 ? "{12+}" : "{0+}"; break;
+            case 2: line += "\"{3}"; break;
+            case 3: line += "~{0}"; break;
+            default: break;
+        }
+        line += "\r\n";
+        INFO(escape(line));
+        reference ref = reference_events(line);
+        std::string input = line;
+        if (ref.sent) {
+            if (ref.literal_plus > 1000) continue;  // a huge {N+}: not worth sending
+            input += std::string(ref.literal_plus, 'o') + "\r\n";
+        }
+        if (ref.accepted)
+            ref.want = {ready(input, {lit(line.size(), ref.literal_plus, false, ref.binary)}),
+                        ready("a2 NOOP\r\n")};
+        const bool fatal_end = !ref.want.empty() && ref.want.back().rfind("fatal", 0) == 0;
+        if (!fatal_end) input += "a2 NOOP\r\n";
+        const events& want = ref.want;
+        if (round % 10 == 0)
+            CHECK(run_all(d, input) == want);
+        else
+            CHECK(run(d, {input}).events == want);
+        ++checked;
+    }
+    CHECK(checked > 2500);
 }

@@ -1,5 +1,7 @@
 #include <mailaccess/imap/response.hpp>
 
+#include "fetch_view_check.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -10,6 +12,15 @@ using namespace mailaccess;
 using namespace mailaccess::imap;
 
 namespace {
+
+// parse_response, with parse_fetch_view required to agree on the same
+// message (fetch_view_check.hpp): every input of these tests runs both.
+result<response> checked_parse(std::string_view message, std::span<const framer::literal_info> literals = {},
+                               parse_options options = {}) {
+    INFO("parse_fetch_view vs parse_response: " << message);
+    CHECK(test::fetch_view_mismatch(message, literals, options) == "");
+    return parse_response(message, literals, options);
+}
 
 std::string wire(const response& r, writer_options options = {}) {
     writer out(options);
@@ -32,7 +43,7 @@ status_response untagged_ok(std::optional<response_code> code, std::string text)
 void check_round_trip(const response& r) {
     const std::string bytes = wire(r);
     INFO(bytes);
-    auto parsed = parse_response(bytes);
+    auto parsed = checked_parse(bytes);
     REQUIRE(parsed);
     CHECK(*parsed == r);
     CHECK(wire(*parsed) == bytes);
@@ -413,7 +424,7 @@ TEST_CASE("FETCH body sections: inline, NIL, literal8 and streamed", "[imap][res
     // The caller's bytes inserted at the slot make a parseable response.
     std::string full(out.buffer());
     full.insert(slots[0].offset, std::string(342, 'x'));
-    auto parsed = parse_response(full);
+    auto parsed = checked_parse(full);
     REQUIRE(parsed);
     const auto& items = std::get<fetch_data>(*parsed).items;
     REQUIRE(items.size() == 3);
@@ -421,40 +432,40 @@ TEST_CASE("FETCH body sections: inline, NIL, literal8 and streamed", "[imap][res
 }
 
 TEST_CASE("parse_response: status responses and rejects", "[imap][response]") {
-    auto r = parse_response("A142 OK [READ-WRITE] SELECT completed\r\n");
+    auto r = checked_parse("A142 OK [READ-WRITE] SELECT completed\r\n");
     REQUIRE(r);
     const auto& s = std::get<status_response>(*r);
     CHECK(s.tagged == make_tag("A142"));
     CHECK(s.code == response_code::simple(response_code_kind::read_write));
     CHECK(s.text == "SELECT completed");
 
-    auto bye = parse_response("* bye logging out\r\n");
+    auto bye = checked_parse("* bye logging out\r\n");
     REQUIRE(bye);
     CHECK(std::get<status_response>(*bye).status == status_kind::bye);
 
-    auto bare = parse_response("a1 OK\r\n");
+    auto bare = checked_parse("a1 OK\r\n");
     REQUIRE(bare);
     CHECK(std::get<status_response>(*bare).text.empty());
 
-    CHECK_FALSE(parse_response("a1 PREAUTH x\r\n"));
-    CHECK_FALSE(parse_response("* 0 EXPUNGE\r\n"));
-    CHECK_FALSE(parse_response("* 3 EXISTSX\r\n"));
-    CHECK_FALSE(parse_response("* 3 EXISTS"));
-    CHECK_FALSE(parse_response("* OK [UIDNEXT 0] x\r\n"));
-    CHECK_FALSE(parse_response("* OK [UIDNEXT x\r\n"));
-    CHECK_FALSE(parse_response("* LIST (\\) \"/\" x\r\n"));
-    CHECK_FALSE(parse_response("* LIST () \"/\" x (\"X-EXT\" (()))\r\n"));  // empty nested comp
-    CHECK_FALSE(parse_response("* 1 FETCH (RFC822.PEEK \"x\")\r\n"));
-    CHECK_FALSE(parse_response("* 1 FETCH ()\r\n"));
-    CHECK_FALSE(parse_response("* 1 FETCH (UID 1\r\n"));
-    CHECK_FALSE(parse_response(""));
+    CHECK_FALSE(checked_parse("a1 PREAUTH x\r\n"));
+    CHECK_FALSE(checked_parse("* 0 EXPUNGE\r\n"));
+    CHECK_FALSE(checked_parse("* 3 EXISTSX\r\n"));
+    CHECK_FALSE(checked_parse("* 3 EXISTS"));
+    CHECK_FALSE(checked_parse("* OK [UIDNEXT 0] x\r\n"));
+    CHECK_FALSE(checked_parse("* OK [UIDNEXT x\r\n"));
+    CHECK_FALSE(checked_parse("* LIST (\\) \"/\" x\r\n"));
+    CHECK_FALSE(checked_parse("* LIST () \"/\" x (\"X-EXT\" (()))\r\n"));  // empty nested comp
+    CHECK_FALSE(checked_parse("* 1 FETCH (RFC822.PEEK \"x\")\r\n"));
+    CHECK_FALSE(checked_parse("* 1 FETCH ()\r\n"));
+    CHECK_FALSE(checked_parse("* 1 FETCH (UID 1\r\n"));
+    CHECK_FALSE(checked_parse(""));
     // A streamed literal is message text only: not an ENVELOPE string, and
     // its announced size must be the framer's.
     const std::string env = "* 1 FETCH (ENVELOPE (NIL {5}\r\n NIL NIL NIL NIL NIL NIL NIL NIL))\r\n";
     const framer::literal_info in_envelope{env.find("}\r\n") + 3, 5, false, true, true};
-    CHECK_FALSE(parse_response(env, std::span(&in_envelope, 1)));
+    CHECK_FALSE(checked_parse(env, std::span(&in_envelope, 1)));
     const framer::literal_info other_size{20, 6, false, true, true};
-    CHECK_FALSE(parse_response("* 1 FETCH (BODY[] {5}\r\n)\r\n", std::span(&other_size, 1)));
+    CHECK_FALSE(checked_parse("* 1 FETCH (BODY[] {5}\r\n)\r\n", std::span(&other_size, 1)));
 }
 
 TEST_CASE("parse_response: message text the framer streamed", "[imap][response]") {
@@ -466,7 +477,7 @@ TEST_CASE("parse_response: message text the framer streamed", "[imap][response]"
     const std::size_t second = msg.find("}\r\n", first) + 3;
     const std::vector<framer::literal_info> lits = {{first, 100000, false, true, true},
                                                     {second, 70000, true, true, true}};
-    auto r = parse_response(msg, lits);
+    auto r = checked_parse(msg, lits);
     REQUIRE(r);
     const auto& items = std::get<fetch_data>(*r).items;
     REQUIRE(items.size() == 4);
@@ -506,7 +517,7 @@ TEST_CASE("parse_response: message text the framer streamed", "[imap][response]"
         REQUIRE_FALSE(std::holds_alternative<framer::need_more>(ev));
     }
     CHECK(streamed == "01234567890123456789");
-    auto p = parse_response(f.message(), f.literals());
+    auto p = checked_parse(f.message(), f.literals());
     REQUIRE(p);
     const auto& part = std::get<fetch_body_section>(std::get<fetch_data>(*p).items[0]);
     CHECK(part.streamed_size == 20u);
@@ -522,7 +533,7 @@ TEST_CASE("FETCH RFC822 items and BINARY.SIZE", "[imap][response]") {
              "* 2 FETCH (BINARY.SIZE[1.2] 2131 BINARY.SIZE[] 0)\r\n",
          }) {
         INFO(line);
-        auto r = parse_response(line);
+        auto r = checked_parse(line);
         REQUIRE(r);
         CHECK(wire(*r) == line);
     }
@@ -545,20 +556,20 @@ TEST_CASE("LIST: flag extensions, OLDNAME and other extended data", "[imap][resp
     };
     for (const auto& line : lines) {
         INFO(line);
-        auto r = parse_response(line);
+        auto r = checked_parse(line);
         REQUIRE(r);
         auto again = wire(*r);
-        auto reparsed = parse_response(again);
+        auto reparsed = checked_parse(again);
         REQUIRE(reparsed);
         CHECK(*reparsed == *r);
     }
-    auto r = parse_response(lines[0]);
+    auto r = checked_parse(lines[0]);
     const auto& l = std::get<list_data>(*r);
     CHECK(l.other_attributes == std::vector<std::string>{"Xspecial"});
     CHECK(l.attributes == std::vector{mailbox_attribute::has_no_children});
     REQUIRE(l.oldname);
     CHECK(l.oldname->str() == "OldMailbox");
-    auto ext = std::get<list_data>(*parse_response(lines[1]));
+    auto ext = std::get<list_data>(*checked_parse(lines[1]));
     REQUIRE(ext.extended.size() == 2);
     CHECK(ext.extended[0].first == "X-EXT");
     CHECK(ext.extended[0].second.simple);
@@ -583,7 +594,7 @@ TEST_CASE("parse_response: canonical server lines round-trip byte for byte", "[i
     };
     for (const auto& line : lines) {
         INFO(line);
-        auto r = parse_response(line);
+        auto r = checked_parse(line);
         REQUIRE(r);
         CHECK(wire(*r) == line);
     }
@@ -595,7 +606,7 @@ TEST_CASE("parse_response: BODYSTRUCTURE with partial extension data and extensi
         "* 4 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 4 1 NIL)"
         "(\"image\" \"png\" NIL \"<id>\" NIL \"base64\" 8 \"md5\" NIL \"en\" \"http://x\" 7 (\"a\" (1 NIL))) "
         "\"alternative\" NIL))\r\n";
-    auto r = parse_response(line);
+    auto r = checked_parse(line);
     REQUIRE(r);
     const auto& body = std::get<fetch_item_types::body>(std::get<fetch_data>(*r).items.at(0));
     CHECK(body.extended);
@@ -608,11 +619,11 @@ TEST_CASE("parse_response: BODYSTRUCTURE with partial extension data and extensi
     CHECK(body.value.parts[1].extensions.size() == 2);
     check_round_trip(*r);
     // Extension data after BODY (not BODYSTRUCTURE) is not representable.
-    CHECK_FALSE(parse_response("* 1 FETCH (BODY (\"text\" \"plain\" NIL NIL NIL \"7bit\" 4 1 NIL))\r\n"));
+    CHECK_FALSE(checked_parse("* 1 FETCH (BODY (\"text\" \"plain\" NIL NIL NIL \"7bit\" 4 1 NIL))\r\n"));
     // Nesting is bounded.
     std::string deep = "* 1 FETCH (BODYSTRUCTURE ";
     for (int i = 0; i < 200; ++i) deep += '(';
-    CHECK_FALSE(parse_response(deep + "\r\n"));
+    CHECK_FALSE(checked_parse(deep + "\r\n"));
 }
 
 TEST_CASE("parse_response: extension data round trips", "[imap][response]") {
@@ -654,9 +665,9 @@ TEST_CASE("parse_response: extension data round trips", "[imap][response]") {
     l.childinfo = {"SUBSCRIBED"};
     check_round_trip(l);
 
-    CHECK(std::holds_alternative<esearch_data>(*parse_response("* ESEARCH (TAG \"a\") COUNT 0 UID\r\n")));
-    CHECK_FALSE(parse_response("* ESEARCH BOGUS 1\r\n"));
-    CHECK_FALSE(parse_response("* QUOTA \"\" (STORAGE 10)\r\n"));
-    CHECK_FALSE(parse_response("* NAMESPACE ((\"\" \"/\")) NIL\r\n"));
-    CHECK_FALSE(parse_response("* VANISHED (LATER) 1\r\n"));
+    CHECK(std::holds_alternative<esearch_data>(*checked_parse("* ESEARCH (TAG \"a\") COUNT 0 UID\r\n")));
+    CHECK_FALSE(checked_parse("* ESEARCH BOGUS 1\r\n"));
+    CHECK_FALSE(checked_parse("* QUOTA \"\" (STORAGE 10)\r\n"));
+    CHECK_FALSE(checked_parse("* NAMESPACE ((\"\" \"/\")) NIL\r\n"));
+    CHECK_FALSE(checked_parse("* VANISHED (LATER) 1\r\n"));
 }

@@ -1,10 +1,11 @@
 #pragma once
 
 #include <mailaccess/core/api.hpp>
+#include <mailaccess/core/assert.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <span>
-#include <string>
 #include <string_view>
 
 namespace mailaccess {
@@ -21,8 +22,19 @@ namespace mailaccess {
 /// Thread safety: distinct objects safe, shared objects unsafe.
 class MAILACCESS_API input_buffer {
 public:
-    /// Returns `n` writable bytes at the end of the buffer. Invalidates views
-    /// from `unread()`. Must be followed by `commit` before any other call.
+    input_buffer() = default;
+    /// Copies the committed bytes, consumed ones still in place included
+    /// (not a pending `prepare` span: copy between reads).
+    input_buffer(const input_buffer& other);
+    input_buffer& operator=(const input_buffer& other);
+    /// Takes `other`'s bytes; `other` is left empty.
+    input_buffer(input_buffer&& other) noexcept;
+    input_buffer& operator=(input_buffer&& other) noexcept;
+    ~input_buffer() = default;
+
+    /// Returns `n` writable bytes at the end of the buffer, uninitialized.
+    /// Invalidates views from `unread()`. Must be followed by `commit`
+    /// before any other call.
     std::span<char> prepare(std::size_t n);
 
     /// Keeps the first `n` bytes written into the last `prepare` span
@@ -35,24 +47,35 @@ public:
 
     /// Bytes committed but not yet consumed. Valid until the next `prepare`,
     /// `append` or `clear`.
-    std::string_view unread() const noexcept {
-        return std::string_view(bytes_).substr(read_, bytes_.size() - prepared_ - read_);
-    }
+    std::string_view unread() const noexcept { return std::string_view(bytes_.get() + read_, size_ - read_); }
 
     /// Marks the first `n` unread bytes as parsed (precondition: n <= size()).
     void consume(std::size_t n);
 
+    /// The `n` bytes consumed last, which stay in place until the next
+    /// `prepare`, `append` or `clear` (a codec can hand out a parsed line
+    /// without copying it). Precondition: at least `n` bytes were consumed
+    /// since then.
+    std::string_view consumed_tail(std::size_t n) const noexcept {
+        MAILACCESS_ASSERT(n <= read_);
+        return std::string_view(bytes_.get() + read_ - n, n);
+    }
+
     /// Drops every unread byte, e.g. plaintext pipelined behind STARTTLS.
     void clear() noexcept;
 
-    std::size_t size() const noexcept { return bytes_.size() - prepared_ - read_; }
+    std::size_t size() const noexcept { return size_ - read_; }
     bool empty() const noexcept { return size() == 0; }
 
 private:
-    void compact();
+    // Drops the consumed prefix and makes room for `n` more bytes after the
+    // committed ones.
+    void reserve_tail(std::size_t n);
 
-    std::string bytes_;
-    std::size_t read_ = 0;      // consumed prefix, dropped at the next compact()
+    std::unique_ptr<char[]> bytes_;  // not value-initialized: prepare() does not zero-fill
+    std::size_t capacity_ = 0;
+    std::size_t size_ = 0;      // committed bytes, consumed ones included
+    std::size_t read_ = 0;      // consumed prefix, dropped at the next prepare() or append()
     std::size_t prepared_ = 0;  // bytes handed out by prepare() and not yet committed
 };
 

@@ -11,6 +11,10 @@
 
 namespace mailaccess::imap {
 
+namespace detail {
+struct atom_access;
+}  // namespace detail
+
 /// An RFC 3501 atom: one or more ATOM-CHARs (printable US-ASCII except
 /// `( ) { SP % * " \ ]`). Only valid atoms can be built, so writing one
 /// never needs quoting. Comparison is byte-wise (case-sensitive); callers
@@ -31,6 +35,7 @@ public:
     friend bool operator==(const atom&, const atom&) = default;
 
 private:
+    friend struct detail::atom_access;  // the grammar parser skips re-validation
     explicit atom(std::string text) : text_(std::move(text)) {}
     std::string text_;
 };

@@ -11,6 +11,10 @@
 
 namespace mailaccess::imap {
 
+namespace detail {
+struct flag_access;
+}  // namespace detail
+
 /// A message flag (RFC 3501 section 2.3.2): a system flag, a keyword
 /// (`$Forwarded`), an extension flag (`\Foo`), `\Recent` (only in FETCH
 /// responses, RFC 3501 `flag-fetch`) or `\*` (only in PERMANENTFLAGS,
@@ -43,6 +47,8 @@ public:
     friend bool operator==(const flag&, const flag&) = default;
 
 private:
+    // The grammar parser builds flags it has already validated.
+    friend struct detail::flag_access;
     flag(kind k, std::string name) : kind_(k), name_(std::move(name)) {}
     flag::kind kind_;
     std::string name_;  // the atom, for keyword and extension

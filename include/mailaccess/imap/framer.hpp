@@ -254,7 +254,7 @@ public:
     /// arguments before a literal (an APPEND's mailbox, to refuse it before
     /// the client sends the octets; see `parse_append_prefix`). Valid until
     /// the next non-const call.
-    std::string_view received() const noexcept { return message_; }
+    std::string_view received() const noexcept { return current(); }
     /// The message's literals in order, valid until `consume_message()`.
     /// During streaming, the entries seen so far.
     std::span<const literal_info> literals() const noexcept { return literals_; }
@@ -303,7 +303,7 @@ private:
     enum class state : std::uint8_t {
         line,             // copying a line of the current message
         literal_wait,     // literal_announced reported, waiting for accept/reject
-        literal_inline,   // copying literal body bytes into message_
+        literal_inline,   // adding literal body bytes to the message
         literal_stream,   // handing literal body bytes out
         discard_line,     // dropping the rest of a refused message, line by line
         discard_literal,  // dropping the body of a refused literal
@@ -311,8 +311,17 @@ private:
         failed,           // fatal reported
     };
 
-    // Follows one line byte by byte: the literal announcement at its end
-    // (if any) and, across lines, the parenthesis depth outside quoted strings.
+    // The quote state of a line segment: inside a quoted string, and after a
+    // backslash there (RFC 3501 section 9, quoted-specials). Each segment
+    // starts outside quotes: a quoted string cannot contain CR or LF.
+    struct quote_state {
+        bool in_quote = false;
+        bool escape = false;
+    };
+
+    // Follows a discarded line byte by byte (the fast path of step_line
+    // classifies a complete segment from its end instead): the literal
+    // announcement at its end, if any, and the quote state.
     struct line_scanner {
         enum class brace : std::uint8_t { none, open, closed };
         brace state = brace::none;
@@ -321,16 +330,14 @@ private:
         bool junk = false;  // a token character that is not a digit or a single trailing '+'
         bool overflow = false;
         bool pending_cr = false;
-        bool in_quote = false;
-        bool escape = false;
+        quote_state quote;
         char prev = 0;
         std::size_t digits = 0;
         std::uint64_t value = 0;
-        std::size_t depth = 0;
 
         void feed(char c) noexcept;
+        void feed(std::string_view bytes) noexcept;
         void content(char c) noexcept;
-        void new_line() noexcept;
     };
 
     // What the end of a line announces.
@@ -342,15 +349,34 @@ private:
         bool synchronizing = true;
     };
 
-    announcement classify() const noexcept;
+    // The announcement at the end of `segment` (a line segment without its
+    // LF), given the quote state at its end.
+    announcement classify(std::string_view segment, bool in_quote) const noexcept;
+    // The announcement at the end of a discarded line.
+    announcement classify(const line_scanner& s) const noexcept;
     std::uint64_t literal_limit() const noexcept;
     std::uint64_t skip_cap() const noexcept;
+
+    // The message's bytes so far: in place in the input buffer, or copied.
+    std::string_view current() const noexcept {
+        return in_place_ ? input_.consumed_tail(place_size_) : std::string_view(message_);
+    }
+    std::size_t current_size() const noexcept { return in_place_ ? place_size_ : message_.size(); }
+    // Adds the `n` unread input bytes at `p` to the message (then consumed).
+    void append(const char* p, std::size_t n);
+    // Copies an in-place message into message_, before the input buffer moves.
+    void materialize();
+    void clear_message() noexcept;
 
     void consume(std::size_t n);
     void start_message();
     void reset_message();
     void start_literal();
     void find_tag(std::size_t from);
+    // Checks the nesting depth of the next `n` line bytes at `p`; on a
+    // violation, shortens `n` to end at the offending "(" and returns true.
+    bool check_depth(const char* p, std::size_t& n);
+    void start_exact_depth();
 
     // Each step returns true with `out` set when it produced an event, or
     // false after changing state (the loop in next() continues).
@@ -370,8 +396,14 @@ private:
     state state_ = state::line;
     bool line_mode_ = false;
 
-    // The message being framed.
+    // The message being framed. While every byte of it arrived in one read
+    // it stays in place in the input buffer: the last `place_size_` bytes
+    // consumed, which stay put until the next prepare() or feed() (these
+    // copy it into message_ first; nothing else is consumed meanwhile).
+    // Otherwise message_ holds it.
     std::string message_;
+    std::size_t place_size_ = 0;
+    bool in_place_ = false;
     std::vector<literal_info> literals_;
     std::string tag_;
     std::string event_tag_;  // the tag of a refused message, for its message_rejected
@@ -380,8 +412,17 @@ private:
     bool plain_ = false;          // no literal detection or depth check (line mode, continuation)
     bool first_line_ = true;      // still on the message's first line
     bool tag_known_ = false;      // tag_ is final
-    std::size_t line_start_ = 0;  // offset in message_ where the current line segment starts
-    line_scanner scan_;
+    std::size_t line_start_ = 0;  // offset in the message where the current line segment starts
+
+    // Nesting depth: `paren_bound_` counts every "(" of the message's line
+    // segments, an upper bound of the depth. Only when it passes max_depth
+    // does the framer compute the exact depth (`exact_depth_`), outside
+    // quoted strings, for the rest of the message.
+    quote_state quote_;  // at the end of the bytes of the current segment so far
+    std::size_t paren_bound_ = 0;
+    bool exact_depth_ = false;
+    std::size_t depth_ = 0;
+    line_scanner discard_;  // the line being discarded
 
     // The literal being read, streamed or skipped.
     std::uint64_t remaining_ = 0;

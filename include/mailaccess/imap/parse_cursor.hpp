@@ -1,10 +1,13 @@
 #pragma once
 
 #include <mailaccess/core/api.hpp>
+#include <mailaccess/core/ascii.hpp>
+#include <mailaccess/core/assert.hpp>
 #include <mailaccess/core/limits.hpp>
 #include <mailaccess/core/result.hpp>
 #include <mailaccess/imap/error.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -30,6 +33,34 @@ struct parse_options {
         return o;
     }
 };
+
+namespace detail {
+// ATOM-CHAR by byte value (see is_atom_char).
+constexpr std::array<bool, 256> make_atom_char_table() noexcept {
+    std::array<bool, 256> t{};
+    for (int c = 0x21; c < 0x7f; ++c) {
+        switch (c) {
+            case '(':
+            case ')':
+            case '{':
+            case '%':
+            case '*':
+            case '"':
+            case '\\':
+            case ']': break;
+            default: t[static_cast<std::size_t>(c)] = true;
+        }
+    }
+    return t;
+}
+inline constexpr std::array<bool, 256> atom_char_table = make_atom_char_table();
+}  // namespace detail
+
+/// True for RFC 3501 ATOM-CHAR: any CHAR (%x01-7F) except atom-specials
+/// ("(" ")" "{" SP CTL "%" "*" DQUOTE "\" "]").
+constexpr bool is_atom_char(char c) noexcept {
+    return detail::atom_char_table[static_cast<unsigned char>(c)];
+}
 
 /// A read position in the bytes of one complete IMAP message (a command or
 /// a response, literals inline as the framer delivered them: `{N}` CRLF
@@ -81,7 +112,13 @@ public:
     /// Consumes `keyword` if the next bytes equal it ignoring ASCII case
     /// (RFC 3501 section 9: keywords are case-insensitive). A prefix match:
     /// the caller checks what follows.
-    bool consume_keyword(std::string_view keyword) noexcept;
+    bool consume_keyword(std::string_view keyword) noexcept {
+        if (data_.size() - pos_ < keyword.size()) return false;
+        for (std::size_t i = 0; i < keyword.size(); ++i)
+            if (ascii_to_upper(data_[pos_ + i]) != ascii_to_upper(keyword[i])) return false;
+        pos_ += keyword.size();
+        return true;
+    }
     /// Consumes `c` or fails with `errc::bad_syntax`.
     result<void> expect(char c) noexcept {
         if (consume(c)) return {};
@@ -90,7 +127,11 @@ public:
     /// Consumes and returns the longest run of ATOM-CHARs other than "["
     /// (possibly empty): the keywords of fetch attributes and search keys
     /// ("BODY.PEEK", "RFC822.SIZE", "UNSEEN"), which "[" may follow.
-    std::string_view word() noexcept;
+    std::string_view word() noexcept {
+        const std::size_t start = pos_;
+        while (pos_ < data_.size() && data_[pos_] != '[' && is_atom_char(data_[pos_])) ++pos_;
+        return data_.substr(start, pos_ - start);
+    }
 
     /// Enters one level of nesting; fails with `errc::nesting_too_deep`
     /// beyond `options().max_depth`. Pair every success with `leave()`.
@@ -111,24 +152,6 @@ private:
     std::size_t depth_ = 0;
     parse_options options_;
 };
-
-/// True for RFC 3501 ATOM-CHAR: any CHAR (%x01-7F) except atom-specials
-/// ("(" ")" "{" SP CTL "%" "*" DQUOTE "\" "]").
-constexpr bool is_atom_char(char c) noexcept {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7f) return false;
-    switch (c) {
-        case '(':
-        case ')':
-        case '{':
-        case '%':
-        case '*':
-        case '"':
-        case '\\':
-        case ']': return false;
-        default: return true;
-    }
-}
 
 /// True for RFC 3501 ASTRING-CHAR: ATOM-CHAR or resp-specials ("]").
 constexpr bool is_astring_char(char c) noexcept { return c == ']' || is_atom_char(c); }

@@ -525,6 +525,8 @@ MAILACCESS_API void write(writer& out, const body_structure& value, bool extende
 /// The result owns its data; `message` may be released afterwards.
 /// Round trip: for anything parsed, `write` then `parse_response` gives an
 /// equal value (a streamed item writes its announcement and a slot).
+/// For bulk FETCH responses (a header sync), `parse_fetch_view`
+/// (fetch_view.hpp) accepts the same messages without copying their strings.
 MAILACCESS_API result<response> parse_response(std::string_view message,
                                                std::span<const framer::literal_info> literals = {},
                                                parse_options options = {});

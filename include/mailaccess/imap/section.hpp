@@ -11,6 +11,10 @@
 
 namespace mailaccess::imap {
 
+namespace detail {
+struct section_access;
+}  // namespace detail
+
 /// The text part named by a section, after its part numbers.
 enum class section_text {
     none,               ///< the whole part (or the whole message: `BODY[]`)
@@ -45,6 +49,7 @@ public:
     friend bool operator==(const section_spec&, const section_spec&) = default;
 
 private:
+    friend struct detail::section_access;  // the grammar parser skips re-validation
     std::vector<std::uint32_t> part_;
     section_text text_ = section_text::none;
     std::vector<std::string> fields_;

@@ -10,6 +10,10 @@
 
 namespace mailaccess::imap {
 
+namespace detail {
+struct tag_access;
+}  // namespace detail
+
 /// A command tag (RFC 3501 section 2.2.1): one or more ASTRING-CHARs other
 /// than "+". Only valid tags can be built. Tags compare byte-wise.
 ///
@@ -26,6 +30,7 @@ public:
     friend bool operator==(const tag&, const tag&) = default;
 
 private:
+    friend struct detail::tag_access;  // the grammar parser skips re-validation
     explicit tag(std::string text) : text_(std::move(text)) {}
     std::string text_;
 };
