@@ -75,7 +75,7 @@ public:
         : text_(text), lex_(text, lexer_grammar::rfc5322), options_(options), out_(out) {}
 
     void run() {
-        while (has_room()) {
+        while (!full_ && has_room()) {
             const field_token t = lex_.peek_non_comment();
             if (t.kind == token_kind::end) break;
             if (t.is_special(',') || t.is_special(';') || t.is_special('>')) {
@@ -108,6 +108,7 @@ private:
         return static_cast<std::size_t>(t.raw.data() - text_.data());
     }
 
+    // Room for one more entry, keeping one for the end of an open group.
     bool has_room() const noexcept { return out_.size() + (in_group_ ? 1 : 0) < options_.max_entries; }
 
     scan_result scan() const {
@@ -147,6 +148,11 @@ private:
             case ':':
                 lex_.next();  // the ':'
                 if (!in_group_) {
+                    // The start marker needs room for its end marker too.
+                    if (out_.size() + 2 > options_.max_entries) {
+                        full_ = true;
+                        return;
+                    }
                     in_group_ = true;
                     out_.push_back(address{address::kind_type::group_start,
                                            {},
@@ -299,6 +305,7 @@ private:
     const address_list_options& options_;
     std::vector<address>& out_;
     bool in_group_ = false;
+    bool full_ = false;  // a group did not fit: stop
 };
 
 }  // namespace

@@ -33,6 +33,9 @@ struct count_sink {
 
 }  // namespace
 
+// Bits are emitted as soon as a byte is complete, so only up to 6 bits are
+// carried between calls and nothing needs flushing at the end. The same code
+// decodes and counts (through the Sink).
 template <class Sink>
 void base64_decoder::run(std::string_view chunk, Sink& sink) {
     for (char ch : chunk) {

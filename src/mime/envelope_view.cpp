@@ -11,8 +11,15 @@
 namespace mailaccess::mime {
 namespace {
 
+// At most this many addresses per ENVELOPE list, whatever the number of
+// fields (a hostile header can repeat From: thousands of times).
+constexpr std::size_t max_addresses = 10000;
+
 void append_addresses(std::vector<imap::address>& out, std::string_view value) {
-    for (auto& a : parse_address_list(value)) {
+    if (out.size() >= max_addresses) return;
+    address_list_options options;
+    options.max_entries = max_addresses - out.size();
+    for (auto& a : parse_address_list(value, options)) {
         imap::address x;
         if (a.name) x.name = normalize_for_humans(*a.name);
         x.adl = std::move(a.adl);

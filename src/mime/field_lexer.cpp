@@ -28,6 +28,9 @@ std::size_t delimited_end(std::string_view text, std::size_t start, char open, c
 
 }  // namespace
 
+// Control characters and 8-bit bytes count as atom characters: rejecting
+// them would split real-world names in odd places, and RFC 6532 allows
+// UTF-8 in atoms anyway.
 bool is_atom_char(char c, lexer_grammar grammar) noexcept {
     if (is_space(c)) return false;
     switch (c) {
@@ -118,11 +121,9 @@ std::string field_token::text() const {
     out.reserve(inner.size());
     for (std::size_t i = 0; i < inner.size(); ++i) {
         char c = inner[i];
-        if (c == '\\' && i + 1 < inner.size())
-            c = inner[++i];
-        else if (c == '\r' || c == '\n')
-            continue;
-        out.push_back(c);
+        if (c == '\\' && i + 1 < inner.size()) c = inner[++i];
+        // Line breaks go, even escaped ones (obs-qp): they are folding.
+        if (c != '\r' && c != '\n') out.push_back(c);
     }
     return out;
 }

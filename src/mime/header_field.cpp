@@ -37,6 +37,8 @@ std::optional<header_field_view> next_header_field(std::string_view block, std::
         return std::nullopt;
 
     // The first line, then every continuation line (RFC 5322 section 2.2.3).
+    // Only LF ends a line; a CR before it belongs to the line end, a CR
+    // elsewhere is data (Dovecot does the same for bare CR).
     const std::size_t first_lf = find_lf(block, start);
     std::size_t lf = first_lf;
     while (lf < n && lf + 1 < n && is_wsp(block[lf + 1])) lf = find_lf(block, lf + 1);
@@ -50,6 +52,8 @@ std::optional<header_field_view> next_header_field(std::string_view block, std::
     offset = raw_end;
 
     const std::string_view first_line = block.substr(start, first_lf - start);
+    // A continuation line here has no field before it (the block starts with
+    // one); like a line without a colon it is kept but not a field.
     const std::size_t colon = is_wsp(block[start]) ? std::string_view::npos : first_line.find(':');
     std::size_t name_end = colon;
     while (colon != std::string_view::npos && name_end > 0 && is_wsp(first_line[name_end - 1])) --name_end;

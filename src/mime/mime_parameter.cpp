@@ -196,11 +196,9 @@ std::vector<mime_parameter> parse_parameters(std::string_view s) {
         if (k < s.size() && s[k] == '"') {
             for (++k; k < s.size() && s[k] != '"'; ++k) {
                 char c = s[k];
-                if (c == '\\' && k + 1 < s.size())
-                    c = s[++k];
-                else if (c == '\r' || c == '\n')
-                    continue;
-                seg.raw.push_back(c);
+                if (c == '\\' && k + 1 < s.size()) c = s[++k];
+                // Line breaks go, even escaped ones (obs-qp): they are folding.
+                if (c != '\r' && c != '\n') seg.raw.push_back(c);
             }
             if (k < s.size()) ++k;  // the closing quote
             k = skip_cfws(s, k);

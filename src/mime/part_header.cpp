@@ -5,6 +5,7 @@
 #include <mailaccess/mime/error.hpp>
 #include <mailaccess/mime/field_lexer.hpp>
 #include <mailaccess/mime/header_field.hpp>
+#include <mailaccess/mime/transfer_decoder.hpp>
 
 #include <algorithm>
 #include <utility>
@@ -24,17 +25,6 @@ params_t body_params(const std::vector<mime_parameter>& params) {
     for (const auto& p : params)
         if (p.is_extended) out.emplace_back(p.wire_name(), p.wire_value);
     return out;
-}
-
-// The first token of a structured value, comments skipped; empty when the
-// value is not exactly one token (README item 8: `7bit (seven bit)` is
-// "7bit", `???` is unparsable).
-std::string_view single_token(std::string_view value) {
-    field_lexer lex(value, lexer_grammar::mime);
-    const field_token t = lex.next_non_comment();
-    if (t.kind != token_kind::atom) return {};
-    if (lex.next_non_comment().kind != token_kind::end) return {};
-    return t.raw;
 }
 
 transfer_encoding classify_cte(std::string_view token) {
@@ -108,7 +98,8 @@ header_analysis analyze(std::string_view header, bool in_digest) {
         } else if (iequals(name, "Transfer-Encoding")) {
             if (have_cte) continue;
             have_cte = true;
-            const std::string_view token = single_token(f.value);
+            // README item 8: `7bit (seven bit)` is "7bit"; `???` is unparsable.
+            const std::string_view token = parse_mechanism(f.value);
             a.cte = token.empty() ? transfer_encoding::unknown : classify_cte(token);
             if (!token.empty()) a.fields.encoding = std::string(token);
         } else if (iequals(name, "ID")) {

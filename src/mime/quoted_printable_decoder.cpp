@@ -36,6 +36,10 @@ void quoted_printable_decoder::line_break(Sink& sink, bool had_cr) {
     sink.put('\n');
 }
 
+// An "=" sequence or a CR that turned out invalid is kept literally
+// (RFC 2045 section 6.7, notes (2) and (3): "include the \"=\" character
+// and the following character in the decoded data without any
+// transformation").
 template <class Sink>
 void quoted_printable_decoder::flush_invalid(Sink& sink) {
     clean_ = false;
@@ -48,6 +52,11 @@ void quoted_printable_decoder::flush_invalid(Sink& sink) {
     state_ = state::text;
 }
 
+// One byte at a time through a small state machine, so a chunk may end
+// anywhere: after "=", between the two hex digits, inside a run of
+// whitespace or between CR and LF. What is held (state_, hex_, held_) is
+// exactly what the next byte decides about. The same code counts (BINARY.SIZE)
+// and decodes, through the Sink, so the two cannot disagree.
 template <class Sink>
 void quoted_printable_decoder::run(std::string_view chunk, Sink& sink) {
     const auto hold = [this](char c) {
@@ -104,7 +113,7 @@ void quoted_printable_decoder::run(std::string_view chunk, Sink& sink) {
                 ++i;
                 continue;
             case state::equals:
-                if (hex_value(c) >= 0) {
+                if (hex_value(c) >= 0) {  // lowercase too: RFC 2045 6.7 note (1)
                     hex_ = c;
                     state_ = state::hex;
                 } else if (is_wsp(c)) {

@@ -332,12 +332,20 @@ void structure_parser::feed(std::string_view chunk) {
     const std::uint64_t base = offset_;
     const char* p = begin;
     while (p < end) {
+        // Where the LF of the current line is, when classification found it;
+        // else the first byte not yet known to be free of LF.
+        const char* known_lf = nullptr;
+        const char* scan_from = p;
         if (at_line_start_) {
             at_line_start_ = false;
             line_start_ = base + static_cast<std::uint64_t>(p - begin);
             head_.clear();
-            const bool scan = frames_.back().in_header || (!boundaries_.empty() && can_add_part());
+            const bool in_header = frames_.back().in_header;
+            const bool scan = in_header || (!boundaries_.empty() && can_add_part());
             line_ = scan ? line_kind::unknown : line_kind::normal;
+            // Fast path: a body line that does not start with "--" is data.
+            if (scan && !in_header && (p[0] != '-' || (end - p >= 2 && p[1] != '-')))
+                line_ = line_kind::normal;
         }
         if (line_ == line_kind::unknown) {
             // Classify the line from its first head_limit_ bytes (or all of
@@ -347,6 +355,8 @@ void structure_parser::feed(std::string_view chunk) {
             const auto* lf = static_cast<const char*>(std::memchr(p, '\n', n));
             if (head_.empty() && (lf != nullptr || n == want)) {
                 classify(std::string_view(p, lf != nullptr ? static_cast<std::size_t>(lf - p + 1) : n));
+                known_lf = lf;
+                scan_from = lf != nullptr ? lf : p + n;
             } else {
                 const std::size_t take = lf != nullptr ? static_cast<std::size_t>(lf - p) : n;
                 head_.append(p, take);
@@ -363,9 +373,13 @@ void structure_parser::feed(std::string_view chunk) {
                 if ((line_ == line_kind::normal || line_ == line_kind::blank) && frames_.back().in_header)
                     append_header(head_.data(), head_.size());
                 if (p == end) break;
+                scan_from = p;
             }
         }
-        const auto* lf = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+        const auto* lf = known_lf != nullptr
+                             ? known_lf
+                             : static_cast<const char*>(
+                                   std::memchr(scan_from, '\n', static_cast<std::size_t>(end - scan_from)));
         const char* const seg_end = lf != nullptr ? lf + 1 : end;
         if ((line_ == line_kind::normal || line_ == line_kind::blank) && frames_.back().in_header)
             append_header(p, static_cast<std::size_t>(seg_end - p));

@@ -34,6 +34,10 @@ substring_matcher::substring_matcher(std::string_view needle, bool normalize_whi
     matched_ = needle_.empty();
 }
 
+// Knuth-Morris-Pratt over folded code points: each text code point is
+// looked at a bounded number of times (amortised), so a needle such as
+// "aaa...ab" cannot make the search quadratic, and no text is buffered,
+// so a match across chunks needs no special case.
 void substring_matcher::step(char32_t cp) noexcept {
     if (normalize_ && is_space(cp)) {
         if (last_was_space_) return;
@@ -50,6 +54,8 @@ void substring_matcher::step(char32_t cp) noexcept {
 
 void substring_matcher::feed(std::string_view utf8) {
     if (matched_) return;
+    // The UTF-8 charset decoder reassembles sequences split between chunks
+    // and replaces invalid ones, so the loop below sees whole code points.
     buffer_.clear();
     utf8_.decode(utf8, buffer_);
     const std::string_view text(buffer_);

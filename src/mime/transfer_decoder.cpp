@@ -5,6 +5,8 @@
 
 namespace mailaccess::mime {
 
+// RFC 2045 section 6.1: the mechanism is a single token, compared without
+// case; comments are allowed around it as in any structured field.
 std::string_view parse_mechanism(std::string_view value) noexcept {
     field_lexer lex(value, lexer_grammar::mime);
     const field_token t = lex.next_non_comment();

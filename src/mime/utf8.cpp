@@ -20,6 +20,7 @@ std::size_t append_sanitized_utf8(std::string& out, std::string_view bytes) {
         out.append(bytes.data() + i, run - i);
         i = run;
         if (i == bytes.size()) break;
+        // One U+FFFD per maximal subpart (see utf8_step::length).
         const utf8_step s = decode_utf8(bytes.substr(i));
         append_utf8(out, replacement_character);
         ++replaced;

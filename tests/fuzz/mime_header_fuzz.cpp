@@ -118,12 +118,16 @@ void fuzz_encoded_words(std::string_view in) {
     check(other.size() <= 3 * in.size());
 }
 
-// Plain parameters written back as quoted strings parse to the same values.
+// Plain parameters can be written back as `name="value"` and parse to the
+// same values, unless their name has a "*" (garbage such as "a*1*0" is the
+// parameter "a*1", which written back would be a continuation).
+bool is_plain(const mime_parameter& p) { return !p.is_extended && p.name.find('*') == std::string::npos; }
+
 void round_trip_parameters(const std::vector<mime_parameter>& params,
                            const std::vector<mime_parameter>& again) {
     std::vector<const mime_parameter*> plain;
     for (const auto& p : params)
-        if (!p.is_extended) plain.push_back(&p);
+        if (is_plain(p)) plain.push_back(&p);
     check(again.size() == plain.size());
     for (std::size_t i = 0; i < plain.size(); ++i) {
         check(again[i].name == plain[i]->name);
@@ -141,7 +145,7 @@ void fuzz_content_type(std::string_view in) {
         for (const auto& p : ct->parameters) {
             check_utf8(p.value);
             check(!p.name.empty());
-            if (!p.is_extended) text += "; " + p.name + "=" + quote(p.wire_value);
+            if (is_plain(p)) text += "; " + p.name + "=" + quote(p.wire_value);
         }
         const auto again = parse_content_type(text);
         check(again.has_value());

@@ -185,6 +185,12 @@ TEST_CASE("address lists are bounded", "[mime][address]") {
     const auto grouped = parse_address_list("G: " + many, opt);
     CHECK(grouped.size() <= 1000);
     CHECK(grouped.back().kind == address::kind_type::group_end);
+    // A group start is only added with room for its end (found by fuzzing).
+    CHECK(parse_address_list("a@b, G: c@d;", {true, 2}).size() == 1);
+    CHECK(parse_address_list("a@b, G: c@d;", {true, 3}).size() == 3);
+    CHECK(parse_address_list("a@b, G: c@d;", {true, 4}).size() == 4);
+    CHECK(parse_address_list("G:;", {true, 1}).empty());
+    CHECK(parse_address_list("a@b", {true, 0}).empty());
     // One huge phrase, one huge comment: single passes.
     const std::string huge = std::string(4u << 20, 'x') + " " + std::string(1u << 20, ' ') + "<a@b>";
     CHECK(parsed(huge).size() > (4u << 20));

@@ -86,7 +86,9 @@ TEST_CASE("base64 decoding of a large body", "[mime][base64]") {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string enc;
     for (std::size_t i = 0; i < raw.size(); i += 3) {
-        const auto b = [&](std::size_t k) { return static_cast<unsigned char>(raw[i + k]); };
+        const auto b = [&](std::size_t k) {
+            return static_cast<unsigned>(static_cast<unsigned char>(raw[i + k]));
+        };
         const unsigned v = (b(0) << 16) | (b(1) << 8) | b(2);
         for (int s = 18; s >= 0; s -= 6) enc.push_back(alphabet[(v >> s) & 63]);
         if (i % 57 == 54) enc += "\r\n";

@@ -94,6 +94,8 @@ TEST_CASE("field_lexer tolerates unterminated tokens, folding and strays", "[mim
           std::vector<tok>{{comment, "(a (b) c", "a (b) c", false}});
     CHECK(lex_all("\"fold\r\n ed\"", lexer_grammar::rfc5322) ==
           std::vector<tok>{{quoted, "\"fold\r\n ed\"", "fold ed", false}});
+    CHECK(lex_all("\"esc\\\r\n ed\"", lexer_grammar::rfc5322) ==
+          std::vector<tok>{{quoted, "\"esc\\\r\n ed\"", "esc ed", false}});
     CHECK(lex_all(") ] \\", lexer_grammar::rfc5322) == std::vector<tok>{{special, ")", ")", false},
                                                                         {special, "]", "]", true},
                                                                         {special, "\\", "\\", true}});

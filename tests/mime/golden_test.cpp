@@ -267,6 +267,26 @@ void check_message(const std::filesystem::path& path) {
         CHECK(c->size == want.size());
     }
 
+    // Every part number Dovecot knows names a part of the same kind.
+    for (const auto& entry : expected.at("parts")) {
+        const std::string number = entry.at(0).get<std::string>();
+        const std::string kind = entry.at(1).get<std::string>();
+        const std::uint32_t index = mime::find_part(s, numbers_of(number));
+        INFO("part " << number);
+        bool ok = index != mime::message_part::npos;
+        CHECK(ok);
+        if (ok) {
+            const mime::message_part& p = s.parts()[index];
+            const char* ours = p.kind == mime::part_kind::multipart ? "multipart"
+                               : p.kind == mime::part_kind::message ? "message"
+                                                                    : "leaf";
+            CHECK(kind == ours);
+            ok = kind == ours;
+        }
+        auto& t = summary["parts"];
+        ++(ok ? t.exact : t.failed);
+    }
+
     for (const auto& [key, value] : expected.at("sections").items()) {
         std::optional<imap::partial> partial;
         const imap::section_spec spec = section_of(key, partial);

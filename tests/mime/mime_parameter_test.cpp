@@ -108,6 +108,8 @@ TEST_CASE("parameters from real mail", "[mime][parameter]") {
         {";; = ; charset", {}},
         {"; \"junk\" x ; a=1 ; =2 ; b = \"2\" ", {{"a", "1", "a", "1"}, {"b", "2", "b", "2"}}},
         {"; name=\"a\"junk\"b;c\"; x=1", {{"name", "a", "name", "a"}, {"x", "1", "x", "1"}}},
+        // An escaped line break (obs-qp) is folding too, and goes (found by fuzzing).
+        {"; name=\"a \\\"q\\\n b\"", {{"name", "a \"q b", "name", "a \"q b"}}},
         // Unterminated quoted string; empty values.
         {"; name=\"open", {{"name", "open", "name", "open"}}},
         {"; a=; b=\"\"", {{"a", "", "a", ""}, {"b", "", "b", ""}}},

@@ -437,3 +437,15 @@ TEST_CASE("hostile: many delimiter-like lines under 99 open boundaries", "[mime]
     REQUIRE(s.has_value());
     CHECK(s->parts().size() == 100);
 }
+
+TEST_CASE("hostile: 100000 From fields", "[mime][limits][hostile]") {
+    std::string m;
+    for (int i = 0; i < 100000; ++i) m += "From: a" + std::to_string(i) + "@example.com, b@example.com\r\n";
+    m += "\r\nbody\r\n";
+    const auto start = std::chrono::steady_clock::now();
+    const auto s = mime::parse_structure(m);
+    std::cout << "hostile 100000 From fields (" << m.size() << " bytes): " << seconds_since(start) << " s\n";
+    CHECK(s.envelope().from.size() == 10000);
+    CHECK(s.envelope().sender.size() == 10000);
+    CHECK(s.root().body_size == 6);
+}

@@ -26,9 +26,9 @@ namespace mailaccess::mime {
 ///   without padding (unclean); a lone final character yields nothing
 ///   (unclean).
 ///
-/// `is_clean()` after `finish()` tells whether the input was exactly
-/// canonical-enough base64 (alphabet, whitespace, correct padding): IMAP
-/// BINARY refuses unclean parts (RFC 3516 section 4.3, Dovecot's
+/// `is_clean()` after `finish()` tells whether the input kept to the
+/// rules (only alphabet and whitespace, correct padding, nothing after it):
+/// IMAP BINARY refuses unclean parts (RFC 3516 section 4.3, Dovecot's
 /// `NO [PARSE]`, tests/data/mime/README.md item 26).
 ///
 /// Output is produced as soon as 8 bits are available: each call appends

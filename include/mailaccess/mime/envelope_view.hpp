@@ -27,7 +27,8 @@ namespace mailaccess::mime {
 ///   every occurrence are concatenated; sender and reply-to default to from
 ///   when absent or empty; empty address lists are NIL;
 /// - groups are written with RFC 3501's group markers; missing mailbox or
-///   host parts become "MISSING_MAILBOX" / "MISSING_DOMAIN".
+///   host parts become "MISSING_MAILBOX" / "MISSING_DOMAIN";
+/// - each address list holds at most 10,000 entries (group markers count).
 ///
 /// Thread safety: safe to call concurrently.
 MAILACCESS_API imap::envelope make_envelope(std::string_view header);

@@ -15,6 +15,7 @@
 // message (Dovecot's mail cache plays the same role).
 
 #include <mailaccess/core/api.hpp>
+#include <mailaccess/core/assert.hpp>
 #include <mailaccess/core/result.hpp>
 #include <mailaccess/imap/response.hpp>
 
@@ -140,7 +141,11 @@ public:
 
     /// The parts, in pre-order; never empty.
     const std::vector<message_part>& parts() const noexcept { return parts_; }
-    const message_part& part(std::size_t index) const { return parts_.at(index); }
+    /// The part at `index`. Precondition: `index < parts().size()`.
+    const message_part& part(std::size_t index) const noexcept {
+        MAILACCESS_ASSERT(index < parts_.size());
+        return parts_[index];
+    }
     const message_part& root() const noexcept { return parts_.front(); }
 
     /// ENVELOPEs of the message roots, referenced by `message_part::envelope_index`.

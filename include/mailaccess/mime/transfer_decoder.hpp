@@ -4,7 +4,6 @@
 // needs, and one streaming decoder for all of them.
 
 #include <mailaccess/core/api.hpp>
-#include <mailaccess/core/result.hpp>
 #include <mailaccess/mime/base64_decoder.hpp>
 #include <mailaccess/mime/quoted_printable_decoder.hpp>
 
