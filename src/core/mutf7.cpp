@@ -176,6 +176,12 @@ result<std::string> mutf7_decode(std::string_view in) {
         }
         i = end + 1;
     }
+    // RFC 3501 5.1.3 allows one spelling per name ("MUST NOT" encode printable
+    // US-ASCII in base64, runs are maximal): the input must be what we would
+    // send. Otherwise "&AEkATgBCAE8AWA-" would open INBOX and "a&AC8-b" would
+    // name a "/" that the hierarchy never sees; Dovecot refuses them too.
+    auto canonical = mutf7_encode(out);
+    if (!canonical || *canonical != in) return unexpected(errc::bad_mutf7);
     return out;
 }
 

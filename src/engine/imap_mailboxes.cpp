@@ -5,6 +5,7 @@
 #include "imap_engine_impl.hpp"
 
 #include <mailaccess/core/ascii.hpp>
+#include <mailaccess/core/mutf7.hpp>
 #include <mailaccess/store/error.hpp>
 
 #include <algorithm>
@@ -48,6 +49,15 @@ std::string canonical_pattern(std::string pattern) {
         (pattern.size() == 5 || pattern[5] == delimiter))
         for (std::size_t i = 0; i < 5; ++i) pattern[i] = ascii_to_upper(pattern[i]);
     return pattern;
+}
+
+// A LIST/LSUB pattern as the UTF-8 our names are kept in. Patterns are wire
+// strings, modified UTF-7 like mailbox names (RFC 3501 section 5.1.3; the
+// wildcards are printable ASCII, so they survive decoding). A pattern that is
+// not modified UTF-7 is matched as it is: some clients send raw UTF-8.
+std::string pattern_from_wire(const imap::mailbox_name& reference, std::string_view wire) {
+    auto utf8 = mutf7_decode(wire);
+    return canonical_pattern(reference.str() + (utf8 ? *utf8 : std::string(wire)));
 }
 
 std::optional<imap::mailbox_attribute> special_use_attribute(store::special_use u) {
@@ -159,11 +169,7 @@ imap::command_reply imap_engine::impl::list(const imap::cmd::list& c) {
     const bool return_subscribed = only_subscribed || has_option(c.return_options, "SUBSCRIBED");
 
     std::vector<std::string> patterns;
-    for (const auto& p : c.patterns) {
-        // Patterns arrive as wire strings (modified UTF-7 unless UTF8=ACCEPT).
-        auto decoded = imap::mailbox_name::make(p);
-        patterns.push_back(canonical_pattern(c.reference.str() + (decoded ? decoded->str() : p)));
-    }
+    for (const auto& p : c.patterns) patterns.push_back(pattern_from_wire(c.reference, p));
     const auto tree = hierarchy(*entries);
 
     imap::command_reply r = reply(imap::status_kind::ok, std::nullopt, "List completed.");
@@ -218,8 +224,7 @@ imap::command_reply imap_engine::impl::list(const imap::cmd::list& c) {
 imap::command_reply imap_engine::impl::lsub(const imap::cmd::lsub& c) {
     auto entries = account->list_mailboxes();
     if (!entries) return failure(entries.error(), "LSUB failed");
-    auto decoded = imap::mailbox_name::make(c.pattern);
-    const std::string pattern = canonical_pattern(c.reference.str() + (decoded ? decoded->str() : c.pattern));
+    const std::string pattern = pattern_from_wire(c.reference, c.pattern);
     const auto tree = hierarchy(*entries);
     imap::command_reply r = reply(imap::status_kind::ok, std::nullopt, "Lsub completed.");
     for (const auto& [name, info] : tree) {

@@ -49,6 +49,13 @@ TEST_CASE("modified UTF-7 rejects malformed input", "[core][mutf7]") {
         INFO(bad);
         CHECK(mutf7_decode(bad).error() == errc::bad_mutf7);
     }
+    // Decodable but not canonical (RFC 3501 5.1.3): printable ASCII in base64
+    // ("a/b", "abc", "INBOX"), and two adjacent runs that should be one.
+    for (const char* bad : {"a&AC8-b", "&AGE-bc", "&AEkATgBCAE8AWA-", "&AMk-&AOk-", "&ACY-"}) {
+        INFO(bad);
+        CHECK(mutf7_decode(bad).error() == errc::bad_mutf7);
+    }
+    CHECK(*mutf7_decode("&AMkA6Q-") == "\xc3\x89\xc3\xa9");  // one run for "Éé"
     CHECK(is_valid_utf8(""));
     CHECK(is_valid_utf8("plain"));
     CHECK(is_valid_utf8("\xf0\x9f\x93\xa7"));

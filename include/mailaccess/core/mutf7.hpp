@@ -37,8 +37,9 @@ MAILACCESS_API result<std::string> mutf7_encode(std::string_view utf8);
 /// Errors: `errc::bad_mutf7` on anything RFC 3501 section 5.1.3 does not
 /// allow: a raw character outside 0x20-0x7e, an unterminated or malformed
 /// base64 run, an odd number of UTF-16 bytes, unpaired surrogates, non-zero
-/// pad bits. Non-canonical but decodable input (a base64 run that encodes
-/// printable ASCII, two adjacent runs) is accepted, as Dovecot does.
+/// pad bits, and anything that is not the canonical form `mutf7_encode`
+/// produces (a base64 run that encodes printable ASCII, two adjacent runs),
+/// which RFC 3501 forbids and Dovecot refuses: one name has one spelling.
 ///
 /// Thread safety: safe to call concurrently.
 MAILACCESS_API result<std::string> mutf7_decode(std::string_view mutf7);
