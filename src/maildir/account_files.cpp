@@ -2,6 +2,9 @@
 
 #include "posix_io.hpp"
 
+#include <mailaccess/core/mutf7.hpp>
+
+#include <optional>
 #include <string_view>
 
 namespace mailaccess::maildir::detail {
@@ -23,7 +26,7 @@ std::set<std::string> read_lines(const fs::path& file) {
         const std::size_t nl = rest.find('\n');
         const std::string_view line = rest.substr(0, nl);
         rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-        if (!line.empty() && line.substr(0, 2) != "V\t") out.emplace(line);
+        if (!line.empty()) out.emplace(line);
     }
     return out;
 }
@@ -47,15 +50,104 @@ store::special_use special_use_from(std::string_view w) {
     return store::special_use::none;
 }
 
+// Dovecot's subscriptions file, version 2 (its subscription-file.c): the
+// header "V\t2\n\n", then one name a line, each hierarchy level modified
+// UTF-7 (the storage names of Dovecot's default, not UTF-8), levels joined by
+// a tab instead of the separator, and a level's own tab, CR, LF and \001
+// written as \001 followed by 't', 'r', 'n' and '1'. A file without the header
+// is version 1: one UTF-8 name a line with "/" between levels, which is also
+// what this library wrote before it spoke version 2.
+constexpr std::string_view subscriptions_header = "V\t2\n\n";
+constexpr char tab_escape = '\001';
+
+void append_tab_escaped(std::string& out, std::string_view level) {
+    for (const char c : level) {
+        switch (c) {
+            case tab_escape: out += "\0011"; break;
+            case '\t': out += "\001t"; break;
+            case '\r': out += "\001r"; break;
+            case '\n': out += "\001n"; break;
+            default: out += c;
+        }
+    }
+}
+
+std::string tab_unescaped(std::string_view level) {
+    std::string out;
+    for (std::size_t i = 0; i < level.size(); ++i) {
+        if (level[i] != tab_escape || i + 1 == level.size()) {
+            out += level[i];
+            continue;
+        }
+        switch (level[++i]) {
+            case '1': out += tab_escape; break;
+            case 't': out += '\t'; break;
+            case 'r': out += '\r'; break;
+            case 'n': out += '\n'; break;
+            default: out += level[i];
+        }
+    }
+    return out;
+}
+
+// A version 2 line as a UTF-8 name, or nothing when a level is not modified UTF-7.
+std::optional<std::string> subscription_from_v2(std::string_view line) {
+    std::string name;
+    for (;;) {
+        const std::size_t tab = line.find('\t');
+        auto level = mailaccess::mutf7_decode(tab_unescaped(line.substr(0, tab)));
+        if (!level) return std::nullopt;
+        name += *level;
+        if (tab == std::string_view::npos) return name;
+        name += '/';
+        line.remove_prefix(tab + 1);
+    }
+}
+
 }  // namespace
 
 std::set<std::string> read_subscriptions(const fs::path& maildir) {
-    return read_lines(maildir / subscriptions_name);
+    std::set<std::string> out;
+    auto text = read_file(maildir / subscriptions_name, max_small_file);
+    if (!text) return out;
+    std::string_view rest = *text;
+    const bool v2 = rest.substr(0, 2) == "V\t";
+    if (v2) {
+        // Header lines up to the first empty one.
+        const std::size_t end = rest.find("\n\n");
+        rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 2);
+    }
+    while (!rest.empty()) {
+        const std::size_t nl = rest.find('\n');
+        const std::string_view line = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+        if (line.empty()) continue;
+        if (!v2) {
+            out.emplace(line);
+        } else if (auto name = subscription_from_v2(line)) {
+            out.insert(std::move(*name));
+        }
+    }
+    return out;
 }
 
 std::error_code write_subscriptions(const fs::path& maildir, const std::set<std::string>& names, bool sync) {
-    std::string text;
-    for (const auto& s : names) text += s + "\n";
+    std::string text(subscriptions_header);
+    for (const auto& name : names) {
+        std::string_view rest = name;
+        for (;;) {
+            const std::size_t slash = rest.find('/');
+            // Subscribed names passed mailbox-name validation, so they are UTF-8;
+            // one that somehow is not is kept as it is rather than dropped.
+            const auto level = rest.substr(0, slash);
+            auto wire = mailaccess::mutf7_encode(level);
+            append_tab_escaped(text, wire ? std::string_view(*wire) : level);
+            if (slash == std::string_view::npos) break;
+            text += '\t';
+            rest.remove_prefix(slash + 1);
+        }
+        text += '\n';
+    }
     return replace_file(maildir / subscriptions_name, text, sync);
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 
 // Internal to the maildir module: the account-wide files in a Maildir,
-// `subscriptions` (Dovecot's format: one mailbox name a line, an optional
-// "V\t<version>" header) and `mailaccess-special-use` ("<use>\t<name>" lines).
+// `subscriptions` (Dovecot's version 2 format, see account_files.cpp; version 1
+// is read too) and `mailaccess-special-use` ("<use>\t<name>" lines).
 // Writers hold the account lock (`account_lock_name`).
 
 #include <mailaccess/store/store.hpp>
