@@ -10,7 +10,7 @@ set -eu
 cd "$(dirname "$0")"
 
 PACKAGES="cmake ninja-build g++ pkg-config libasio-dev android-libboringssl-dev catch2 nlohmann-json3-dev libcrypt-dev"
-TEST_PACKAGES="clang-format-14 python3 curl fetchmail mpop dovecot-imapd dovecot-pop3d clang-14 libclang-rt-14-dev"
+TEST_PACKAGES="clang-format-14 python3 curl fetchmail mpop isync offlineimap3 mutt dovecot-imapd dovecot-pop3d clang-14 libclang-rt-14-dev"
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 install_packages() {

@@ -40,6 +40,18 @@ class ReferenceServer:
             raise RuntimeError("server did not report its ports: %r" % self.ports)
         return self
 
+    def add_user(self, user, password):
+        """Appends a passwd-file entry (hashed by the binary's hash-password). Before start()
+        the server reads it at once; afterwards it notices the new mtime (1 s granularity)."""
+        entry = subprocess.run([self.binary, "hash-password", "--user", user], input=password + "\n",
+                               capture_output=True, text=True, check=True).stdout.strip()
+        with open(os.path.join(self.state_dir, "users"), "a") as f:
+            f.write(entry + "\n")
+
+    def cert_file(self):
+        """The self-signed certificate the server made in its state directory."""
+        return os.path.join(self.state_dir, "tls", "cert.pem")
+
     def maildir(self, user="demo"):
         return os.path.join(self.state_dir, "mail", user, "Maildir")
 
@@ -86,3 +98,46 @@ class ReferenceServer:
         self.stop()
         if self.own_dir:
             shutil.rmtree(self.state_dir, ignore_errors=True)
+
+
+class DovecotRef:
+    """The reference Dovecot of the workspace (shared/tools/dovecot-ref: IMAP 127.0.0.1:14143,
+    POP3 127.0.0.1:14110, fixed ports, hence RUN_SERIAL), with its Maildirs under
+    REF_DIR/mail/<user>/Maildir and users REF_DIR/users (password "pass")."""
+    IMAP_PORT = 14143
+    POP3_PORT = 14110
+
+    def __init__(self, scripts, ref_dir=None):
+        self.scripts = scripts
+        self.own_dir = ref_dir is None
+        self.ref_dir = ref_dir or tempfile.mkdtemp(prefix="mailaccess-dovecot-")
+        os.chmod(self.ref_dir, 0o755)  # Dovecot's auth process runs as user dovecot
+        self.env = dict(os.environ, REF_DIR=self.ref_dir)
+
+    def start(self):
+        if not os.path.exists("/usr/sbin/dovecot"):
+            raise RuntimeError("dovecot is not installed (dev.sh test installs dovecot-imapd dovecot-pop3d)")
+        subprocess.run(["sh", os.path.join(self.scripts, "start.sh")], env=self.env, check=True,
+                       capture_output=True)
+        return self
+
+    def stop(self):
+        subprocess.run(["sh", os.path.join(self.scripts, "stop.sh")], env=self.env, capture_output=True)
+
+    def mail_root(self):
+        return os.path.join(self.ref_dir, "mail")
+
+    def users_file(self):
+        return os.path.join(self.ref_dir, "users")
+
+    def maildir(self, user):
+        return os.path.join(self.ref_dir, "mail", user, "Maildir")
+
+    def give_to_vmail(self):
+        """Dovecot runs the mail processes as vmail: hand it what another process wrote."""
+        subprocess.run(["chown", "-R", "vmail:vmail", self.mail_root()], check=True)
+
+    def cleanup(self):
+        self.stop()
+        if self.own_dir:
+            shutil.rmtree(self.ref_dir, ignore_errors=True)
