@@ -100,8 +100,19 @@ struct imap_engine::impl {
     void mark_seen(std::vector<fetch_target>& targets);
 
     // imap_fetch.cpp
-    result<std::shared_ptr<const mime::message_structure>> structure_of(std::uint32_t uid,
-                                                                        byte_source& message);
+    // A message of the selected mailbox, read only when something needs its
+    // bytes: a header sync answered from cached structures and header fields
+    // never opens a message file.
+    struct lazy_message {
+        std::uint32_t uid = 0;
+        std::shared_ptr<byte_source> bytes;
+        std::shared_ptr<const mime::message_structure> structure;
+    };
+    /// The message's bytes (opened once).
+    result<std::shared_ptr<byte_source>> bytes_of(lazy_message& m);
+    /// Its MIME structure: from this session's cache, else the store's
+    /// message cache, else parsed from the bytes (and then kept in both).
+    result<std::shared_ptr<const mime::message_structure>> structure_of(lazy_message& m);
     result<imap::reply_data> fetch_message(const fetch_target& t, const std::vector<imap::fetch_att>& atts,
                                            bool with_uid, const imap::enabled_extensions& enabled);
     imap::command_reply fetch(const imap::command& c, const imap::cmd::fetch& f,

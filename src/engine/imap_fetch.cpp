@@ -1,12 +1,15 @@
 // FETCH (RFC 3501 section 6.4.5, RFC 3516 BINARY, RFC 7162 CHANGEDSINCE,
 // VANISHED and MODSEQ). Items that need the message's MIME structure use a
-// per-session cache of `mime::message_structure`s; bodies are never copied:
+// per-session cache of `mime::message_structure`s over the store's message
+// cache (so a second header sync, even after a restart, reads no message
+// file; HEADER.FIELDS answers are kept there too); bodies are never copied:
 // each BODY[...] is a byte_source that streams the section from the stored
 // message (converting bare LF to CRLF where needed), announced by size first.
 
 #include "imap_convert.hpp"
 #include "imap_engine_impl.hpp"
 
+#include <mailaccess/core/ascii.hpp>
 #include <mailaccess/core/error.hpp>
 #include <mailaccess/mime/binary_view.hpp>
 #include <mailaccess/mime/body_structure_view.hpp>
@@ -65,6 +68,51 @@ private:
     std::uint64_t position_ = 0;
 };
 
+// The store's message cache (store::mailbox::cache) keys. The structure's
+// key carries its serialization version, so a format change just misses.
+const std::string structure_cache_key =
+    "mime.structure." + std::to_string(mime::message_structure::format_version);
+
+// BODY[HEADER.FIELDS (...)] of the whole message is what header syncs ask
+// for, with the same field list every time: its answer is cached under the
+// list (names upper-cased, sorted, unique, so "(From Subject)" and
+// "(SUBJECT from)" share an entry). Nothing for sections of parts.
+std::optional<std::string> header_fields_cache_key(const imap::section_spec& section) {
+    const bool is_not = section.text() == imap::section_text::header_fields_not;
+    if (!section.part().empty() || (section.text() != imap::section_text::header_fields && !is_not))
+        return std::nullopt;
+    std::vector<std::string> names;
+    for (std::string name : section.fields()) {
+        std::transform(name.begin(), name.end(), name.begin(), ascii_to_upper);
+        names.push_back(std::move(name));
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    std::string key = is_not ? "imap.header.fields.not.1:" : "imap.header.fields.1:";
+    for (const auto& n : names) key += n + " ";
+    if (key.size() > store::max_cache_key_size) return std::nullopt;
+    return key;
+}
+
+// A HEADER.FIELDS answer from the store's message cache, partial applied.
+result<mime::section_content> header_fields_from_cache(store::mailbox& box, std::uint32_t uid,
+                                                       const imap::section_spec& section,
+                                                       std::optional<imap::partial> range) {
+    const auto key = header_fields_cache_key(section);
+    auto cached = key ? box.cached(uid, *key) : std::nullopt;
+    if (!cached) return unexpected(make_error_code(mailaccess::errc::invalid_argument));
+    mime::section_content content;
+    content.full_size = cached->size();
+    content.generated = std::move(*cached);
+    mime::apply_partial(content, range);
+    return content;
+}
+
+void header_fields_to_cache(store::mailbox& box, std::uint32_t uid, const imap::section_spec& section,
+                            const std::string& answer) {
+    if (const auto key = header_fields_cache_key(section)) box.cache(uid, *key, answer);
+}
+
 // What a FETCH of these items needs from the store besides the listing.
 bool needs_structure(const std::vector<imap::fetch_att>& atts) {
     using k = imap::fetch_att::kind;
@@ -93,17 +141,38 @@ bool sets_seen(const imap::fetch_att& a) {
 
 }  // namespace
 
-result<std::shared_ptr<const mime::message_structure>> imap_engine::impl::structure_of(std::uint32_t uid,
-                                                                                       byte_source& message) {
-    if (auto it = structures.find(uid); it != structures.end()) return it->second;
-    auto parsed = mime::parse_structure(message);
-    if (!parsed) return unexpected(parsed.error());
-    auto shared = std::make_shared<const mime::message_structure>(std::move(*parsed));
-    // A bounded cache: a header sync touches each message once, a reader
-    // comes back to the same few.
+result<std::shared_ptr<byte_source>> imap_engine::impl::bytes_of(lazy_message& m) {
+    if (!m.bytes) {
+        auto opened = selected->open(m.uid);
+        if (!opened) return unexpected(opened.error());
+        m.bytes = std::shared_ptr<byte_source>(std::move(*opened));
+    }
+    return m.bytes;
+}
+
+result<std::shared_ptr<const mime::message_structure>> imap_engine::impl::structure_of(lazy_message& m) {
+    if (m.structure) return m.structure;
+    if (auto it = structures.find(m.uid); it != structures.end()) return m.structure = it->second;
+    std::optional<mime::message_structure> structure;
+    if (auto cached = selected->cached(m.uid, structure_cache_key)) {
+        // A damaged or older-format entry is refused by deserialize and
+        // then replaced below.
+        if (auto restored = mime::message_structure::deserialize(*cached)) structure = std::move(*restored);
+    }
+    if (!structure) {
+        auto bytes = bytes_of(m);
+        if (!bytes) return unexpected(bytes.error());
+        auto parsed = mime::parse_structure(**bytes);
+        if (!parsed) return unexpected(parsed.error());
+        structure = std::move(*parsed);
+        selected->cache(m.uid, structure_cache_key, structure->serialize());
+    }
+    m.structure = std::make_shared<const mime::message_structure>(std::move(*structure));
+    // A bounded session cache: a header sync touches each message once, a
+    // reader comes back to the same few.
     if (structures.size() >= 4096) structures.clear();
-    structures.emplace(uid, shared);
-    return shared;
+    structures.emplace(m.uid, m.structure);
+    return m.structure;
 }
 
 result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
@@ -114,13 +183,10 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
     imap::reply_data out;
     imap::fetch_data f;
     f.seq = t.seq;
-    std::shared_ptr<byte_source> message;
+    lazy_message m{t.info.uid, {}, {}};
     std::shared_ptr<const mime::message_structure> structure;
     if (needs_structure(atts)) {
-        auto opened = selected->open(t.info.uid);
-        if (!opened) return unexpected(opened.error());
-        message = std::shared_ptr<byte_source>(std::move(*opened));
-        auto s = structure_of(t.info.uid, *message);
+        auto s = structure_of(m);
         if (!s) return unexpected(s.error());
         structure = std::move(*s);
     }
@@ -171,15 +237,22 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                     section = *imap::section_spec::make({}, imap::section_text::text);
                 }
                 if (item.form == imap::body_item_form::body) item.section = section;
-                auto content = mime::resolve_section(*structure, section, a.range(), *message);
-                if (!content) return unexpected(content.error());
+                auto content = header_fields_from_cache(*selected, m.uid, section, a.range());
+                if (!content) {
+                    auto message = bytes_of(m);
+                    if (!message) return unexpected(message.error());
+                    content = mime::resolve_section(*structure, section, a.range(), **message);
+                    if (!content) return unexpected(content.error());
+                    if (content->generated)
+                        header_fields_to_cache(*selected, m.uid, section, *content->generated);
+                }
                 if (content->origin) item.origin = static_cast<std::uint32_t>(*content->origin);
                 if (content->generated) {
                     item.data = content->generated->substr(static_cast<std::size_t>(content->skip),
                                                            static_cast<std::size_t>(content->size));
                 } else {
                     item.streamed_size = content->size;
-                    out.streams.push_back({std::make_shared<section_source>(message, std::move(*content)), 0,
+                    out.streams.push_back({std::make_shared<section_source>(m.bytes, std::move(*content)), 0,
                                            item.streamed_size.value()});
                 }
                 f.items.emplace_back(std::move(item));
@@ -189,7 +262,9 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
             case k::binary_size: {
                 auto content = mime::resolve_binary(*structure, a.binary_part());
                 if (!content) return unexpected(content.error());
-                auto size = mime::binary_size(*message, *content);
+                auto message = bytes_of(m);
+                if (!message) return unexpected(message.error());
+                auto size = mime::binary_size(**message, *content);
                 if (!size) return unexpected(size.error());
                 if (a.type() == k::binary_size) {
                     f.items.emplace_back(imap::fetch_item_types::binary_size{a.binary_part(), *size});
@@ -207,7 +282,7 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                 }
                 item.streamed_size = send;
                 out.streams.push_back(
-                    {std::make_shared<binary_source>(message, std::move(*content), a.range(), send), 0,
+                    {std::make_shared<binary_source>(*message, std::move(*content), a.range(), send), 0,
                      send});
                 f.items.emplace_back(std::move(item));
                 break;

@@ -35,25 +35,26 @@ std::int64_t local_day(std::int64_t seconds, int zone_minutes) {
 struct candidate {
     const fetch_target& target;
     imap_engine::impl& engine;
-    std::shared_ptr<byte_source> message;
-    std::shared_ptr<const mime::message_structure> structure;
+    imap_engine::impl::lazy_message message;
     std::error_code error;
 
-    bool load() {
-        if (structure) return true;
+    // The structure (and the bytes too when `with_bytes`); false on error.
+    bool load(bool with_bytes) {
         if (error) return false;
-        auto opened = engine.selected->open(target.info.uid);
-        if (!opened) {
-            error = opened.error();
-            return false;
+        if (!message.structure) {
+            auto s = engine.structure_of(message);
+            if (!s) {
+                error = s.error();
+                return false;
+            }
         }
-        message = std::shared_ptr<byte_source>(std::move(*opened));
-        auto s = engine.structure_of(target.info.uid, *message);
-        if (!s) {
-            error = s.error();
-            return false;
+        if (with_bytes && !message.bytes) {
+            auto b = engine.bytes_of(message);
+            if (!b) {
+                error = b.error();
+                return false;
+            }
         }
-        structure = std::move(*s);
         return true;
     }
 };
@@ -65,8 +66,8 @@ struct matcher {
     const std::string& charset;
 
     bool sent_date(candidate& c, std::int64_t& day) {
-        if (!c.load()) return false;
-        const auto& date = c.structure->envelope().date;
+        if (!c.load(false)) return false;
+        const auto& date = c.message.structure->envelope().date;
         // README item 38: a missing or unparsable Date counts as 1970-01-01.
         day = 0;
         if (!date) return true;
@@ -113,7 +114,7 @@ struct matcher {
             case key::kind::smaller: {
                 // RFC822.SIZE, as FETCH reports it (bare LF counted as CRLF).
                 std::uint64_t size = info.size;
-                if (c.load()) size = c.structure->imap_size();
+                if (c.load(false)) size = c.message.structure->imap_size();
                 return k.type == key::kind::larger ? size > k.number : size < k.number;
             }
             case key::kind::uid: return k.set && k.set->contains(info.uid, max_uid);
@@ -134,8 +135,8 @@ struct matcher {
             case key::kind::header:
             case key::kind::body:
             case key::kind::text:
-                if (!c.load()) return false;
-                return engine.text_matches(k, *c.message, *c.structure, charset);
+                if (!c.load(true)) return false;
+                return engine.text_matches(k, *c.message.bytes, *c.message.structure, charset);
         }
         return false;
     }
@@ -168,7 +169,7 @@ imap::command_reply imap_engine::impl::search(const imap::command& c, const imap
     std::vector<std::uint32_t> hits;
     std::uint64_t highest = 0;
     for (const auto& t : targets) {
-        candidate cand{t, *this, nullptr, nullptr, {}};
+        candidate cand{t, *this, {t.info.uid, {}, {}}, {}};
         const bool match =
             std::all_of(s.keys.begin(), s.keys.end(), [&](const key& k) { return m(k, cand); });
         if (!match) continue;

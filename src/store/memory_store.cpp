@@ -29,6 +29,9 @@ struct mem_message {
     std::int64_t internal_date = 0;
     flag_set flags;
     std::uint64_t modseq = 1;
+    // The message cache (mailbox::cache); copies share the bytes, so they
+    // take the entries along.
+    std::map<std::string, std::string, std::less<>> cache;
 };
 
 struct mem_folder {
@@ -244,6 +247,22 @@ public:
         const mem_message* m = find(uid);
         if (m == nullptr) return unexpected(errc::no_such_message);
         return std::unique_ptr<message_source>(std::make_unique<string_source>(m->bytes));
+    }
+
+    std::optional<std::string> cached(std::uint32_t uid, std::string_view key) override {
+        std::lock_guard lock(state_->mutex);
+        const mem_message* m = folder_->deleted ? nullptr : find(uid);
+        if (m == nullptr) return std::nullopt;
+        const auto it = m->cache.find(key);
+        if (it == m->cache.end()) return std::nullopt;
+        return it->second;
+    }
+
+    void cache(std::uint32_t uid, std::string_view key, std::string_view value) override {
+        if (key.size() > max_cache_key_size || value.size() > max_cache_value_size) return;
+        std::lock_guard lock(state_->mutex);
+        mem_message* m = folder_->deleted ? nullptr : find(uid);
+        if (m != nullptr) m->cache.insert_or_assign(std::string(key), std::string(value));
     }
 
     result<std::vector<message_info>> store_flags(std::span<const std::uint32_t> uids, flag_mode mode,

@@ -1,3 +1,5 @@
+#include "imap_connection.hpp"
+
 #include <mailaccess/engine/imap_engine.hpp>
 
 #include <mailaccess/auth/passwd_file.hpp>
@@ -74,47 +76,9 @@ struct server {
     std::shared_ptr<engine::recent_tracker> recent = std::make_shared<engine::recent_tracker>();
 };
 
-// One connection: session + engine, driven like net does.
-struct connection {
-    imap::server_session session;
-    engine::imap_engine engine;
-    std::string output;
-
-    static imap::server_options session_options() {
-        imap::server_options o;
-        o.allow_plaintext_auth = true;
-        o.failed_auth_delay = std::chrono::milliseconds(0);
-        o.engine_capabilities = engine::imap_engine::capabilities();
-        return o;
-    }
-    static engine::imap_engine_options engine_options(server& s) {
-        engine::imap_engine_options o;
-        o.recent = s.recent;
-        o.slice_messages = 2;  // exercise sliced replies
-        return o;
-    }
-    explicit connection(server& s)
-        : session(session_options()), engine(s.store, s.users, engine_options(s)) {}
-
-    void run() {
-        for (int guard = 0; guard < 1000000; ++guard) {
-            auto act = session.next_action();
-            if (std::holds_alternative<imap::need_input>(act) ||
-                std::holds_alternative<imap::close_connection>(act))
-                return;
-            if (std::holds_alternative<imap::write_ready>(act)) {
-                output += session.pending_output();
-                session.consume_output(session.pending_output().size());
-            } else if (auto* r = std::get_if<imap::engine_request>(&act)) {
-                session.complete(r->id, engine.handle(std::move(*r)));
-            } else if (std::holds_alternative<imap::delay>(act)) {
-                session.resume();
-            } else {
-                session.tls_established();
-            }
-        }
-        FAIL("session loops");
-    }
+// Slices of 2 messages exercise sliced replies.
+struct connection : test::imap_connection {
+    explicit connection(server& s) : imap_connection(s.store, s.users, s.recent, 2) {}
 };
 
 // With MAILACCESS_TRANSCRIPT_RECORD set to a folder, each transcript is

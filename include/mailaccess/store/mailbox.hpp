@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -107,6 +109,29 @@ public:
     /// account); returns the new UIDs in the order of `uids`, for UIDPLUS
     /// COPYUID. Quota is checked before anything is copied.
     virtual result<std::vector<std::uint32_t>> copy(std::span<const std::uint32_t> uids, mailbox& target) = 0;
+
+    /// The message cache: data a protocol engine derived from a message (its
+    /// parsed MIME structure, the answer to a HEADER.FIELDS request) kept with
+    /// the mailbox so that a later session, or a later process, answers a
+    /// header sync without reading the message again. The bytes under a UID
+    /// never change, so an entry stays right until the message is expunged or
+    /// UIDVALIDITY changes, and the store drops it then. `key` names the kind
+    /// of data and its format version ("mime.structure.1"); the value is opaque.
+    ///
+    /// Best effort on both sides: `cached` returns nothing when there is no
+    /// entry or it cannot be read, and `cache` may keep nothing (the default,
+    /// for backends without a cache), refuse a key or value over the limits
+    /// below, or lose entries to a crash or a size bound. Callers must always
+    /// be able to recompute. Later `cache` calls for the same UID and key win.
+    virtual std::optional<std::string> cached(std::uint32_t /*uid*/, std::string_view /*key*/) {
+        return std::nullopt;
+    }
+    virtual void cache(std::uint32_t /*uid*/, std::string_view /*key*/, std::string_view /*value*/) {}
 };
+
+/// Limits of the message cache (`mailbox::cache`): longer keys and values are
+/// not kept.
+inline constexpr std::size_t max_cache_key_size = 255;
+inline constexpr std::size_t max_cache_value_size = 256 * 1024;
 
 }  // namespace mailaccess::store
