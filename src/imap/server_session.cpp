@@ -251,7 +251,22 @@ void server_session::tagged(std::string_view tag, status_kind status, std::optio
     if (t) s.tagged = std::move(*t);  // otherwise untagged: the client's tag was unusable
     s.status = status;
     s.code = std::move(code);
+    // A BAD is the client's doing, and says so (RFC 5530 section 3,
+    // CLIENTBUG), so a log or a user sees at once whose bug it is. The one
+    // BAD that is not a bug, a cancelled authentication, goes through
+    // `cancelled_authentication`.
+    if (status == status_kind::bad && !s.code) s.code = response_code::simple(response_code_kind::clientbug);
     s.text = std::string(text);
+    untagged(s);
+}
+
+void server_session::cancelled_authentication(std::string_view tag) {
+    // RFC 3501 section 6.2.2: the client cancelled with "*", and the server
+    // MUST answer BAD; the protocol's way to stop, not a client bug.
+    status_response s;
+    if (auto t = imap::tag::make(tag)) s.tagged = std::move(*t);
+    s.status = status_kind::bad;
+    s.text = "Authentication aborted.";
     untagged(s);
 }
 
@@ -571,9 +586,8 @@ void server_session::start_authenticate(const std::string& tag, const cmd::authe
 void server_session::on_sasl_line(const std::string& line) {
     const std::string tag = current_tag_;
     if (line == "*") {
-        // RFC 3501 section 6.2.2: the client cancelled the exchange.
         end_sasl();
-        tagged(tag, status_kind::bad, std::nullopt, "Authentication aborted.");
+        cancelled_authentication(tag);
         return;
     }
     auto decoded = base64_decode(line);
@@ -683,7 +697,7 @@ void server_session::on_login(const login_reply& reply) {
         return;
     }
     if (reply.error == errc::sasl_aborted) {
-        tagged(tag, status_kind::bad, std::nullopt, "Authentication aborted.");
+        cancelled_authentication(tag);
     } else if (reply.error == errc::sasl_malformed) {
         tagged(tag, status_kind::bad, std::nullopt, "Malformed authentication response.");
     } else if (reply.error == errc::unsupported_mechanism) {

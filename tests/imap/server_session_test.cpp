@@ -180,7 +180,7 @@ TEST_CASE("LOGIN on plaintext is refused unless enabled; STARTTLS discards pipel
     CHECK(h.send("c STARTTLS\r\nd LOGIN u p\r\n") == "c OK Begin TLS negotiation now.\r\n");
     CHECK(h.events == std::vector<std::string>{"start_tls"});
     CHECK(h.session.is_secure());
-    CHECK(h.send("e STARTTLS\r\n") == "e BAD TLS is already active.\r\n");
+    CHECK(h.send("e STARTTLS\r\n") == "e BAD [CLIENTBUG] TLS is already active.\r\n");
     h.engine = [](engine_request&) -> engine_reply { return login_reply{}; };
     CHECK(h.send("f LOGIN u p\r\n").find("f OK [CAPABILITY IMAP4rev1 LITERAL+") == 0);
     CHECK(h.events.back() == "login u p");
@@ -229,22 +229,23 @@ TEST_CASE("AUTHENTICATE: SASL-IR, challenges, cancel", "[imap][server_session]")
     CHECK(x.send("a AUTHENTICATE LOGIN\r\n") == "+ VXNlcm5hbWU6\r\n");
     CHECK(x.send("*\r\n") == "a BAD Authentication aborted.\r\n");
     CHECK(x.send("b AUTHENTICATE CRAM-MD5\r\n") == "b NO Unsupported authentication mechanism.\r\n");
-    CHECK(x.send("c AUTHENTICATE PLAIN !!!\r\n") == "c BAD Error in IMAP command: syntax error.\r\n");
+    CHECK(x.send("c AUTHENTICATE PLAIN !!!\r\n") ==
+          "c BAD [CLIENTBUG] Error in IMAP command: syntax error.\r\n");
     CHECK(x.send("d NOOP\r\n") == "d OK NOOP completed.\r\n");
     CHECK(x.session.state() == session_state::not_authenticated);
 }
 
-TEST_CASE("state rules: BAD outside the command's state, engine commands in order",
+TEST_CASE("state rules: BAD [CLIENTBUG] outside the command's state, engine commands in order",
           "[imap][server_session]") {
     harness h;
     h.run();
-    CHECK(h.send("a SELECT INBOX\r\n") == "a BAD Not authenticated.\r\n");
+    CHECK(h.send("a SELECT INBOX\r\n") == "a BAD [CLIENTBUG] Not authenticated.\r\n");
     h.login();
-    CHECK(h.send("a FETCH 1 FLAGS\r\n") == "a BAD No mailbox selected.\r\n");
-    CHECK(h.send("a LOGIN u p\r\n") == "a BAD Already authenticated.\r\n");
-    CHECK(h.send("a FOO\r\n") == "a BAD Unknown command.\r\n");
-    CHECK(h.send("a SELECT\r\n") == "a BAD Error in IMAP command: syntax error.\r\n");
-    CHECK(h.send("* NOOP\r\n") == "* BAD Error in IMAP command: syntax error.\r\n");
+    CHECK(h.send("a FETCH 1 FLAGS\r\n") == "a BAD [CLIENTBUG] No mailbox selected.\r\n");
+    CHECK(h.send("a LOGIN u p\r\n") == "a BAD [CLIENTBUG] Already authenticated.\r\n");
+    CHECK(h.send("a FOO\r\n") == "a BAD [CLIENTBUG] Unknown command.\r\n");
+    CHECK(h.send("a SELECT\r\n") == "a BAD [CLIENTBUG] Error in IMAP command: syntax error.\r\n");
+    CHECK(h.send("* NOOP\r\n") == "* BAD [CLIENTBUG] Error in IMAP command: syntax error.\r\n");
     CHECK(h.events.empty());
     h.select();
     // Pipelined commands are answered one by one, in order.
@@ -303,7 +304,7 @@ TEST_CASE("IDLE: updates on notify, DONE ends it", "[imap][server_session]") {
     CHECK(h.send("done\r\n") == "i OK Idle completed.\r\n");
     CHECK_FALSE(h.session.is_idling());
     CHECK(h.events == std::vector<std::string>{"idle_poll", "idle_poll"});
-    CHECK(h.send("j IDLE\r\nk NOOP\r\n") == "+ idling\r\n* 4 EXISTS\r\nj BAD Expected DONE.\r\n");
+    CHECK(h.send("j IDLE\r\nk NOOP\r\n") == "+ idling\r\n* 4 EXISTS\r\nj BAD [CLIENTBUG] Expected DONE.\r\n");
 }
 
 TEST_CASE("APPEND: small literals inline, large ones streamed after the engine accepted them",
@@ -379,7 +380,7 @@ TEST_CASE("ENABLE, ID, NAMESPACE, LOGOUT", "[imap][server_session]") {
     harness h{o};
     h.run();
     CHECK(h.send("a ID NIL\r\n") == "* ID (\"name\" \"mailaccess\")\r\na OK ID completed.\r\n");
-    CHECK(h.send("b ENABLE CONDSTORE\r\n") == "b BAD Not authenticated.\r\n");
+    CHECK(h.send("b ENABLE CONDSTORE\r\n") == "b BAD [CLIENTBUG] Not authenticated.\r\n");
     h.login();
     CHECK(h.send("c ENABLE QRESYNC X-UNKNOWN\r\n") == "* ENABLED QRESYNC\r\nc OK Enabled.\r\n");
     CHECK(h.session.enabled().qresync);

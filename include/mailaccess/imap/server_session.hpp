@@ -72,7 +72,7 @@ struct server_options {
 /// What the session answers itself: the greeting, CAPABILITY, NOOP and
 /// LOGOUT before login, STARTTLS, the framing of LOGIN and AUTHENTICATE
 /// (the engine verifies), ENABLE, ID, NAMESPACE, IDLE/DONE, continuation
-/// requests for synchronizing literals (`+ OK` or `NO [TOOBIG]`), `BAD` for
+/// requests for synchronizing literals (`+ OK` or `NO [TOOBIG]`), `BAD [CLIENTBUG]` for
 /// malformed commands and commands in the wrong state. Everything that
 /// touches a mailbox is a `command_request`.
 ///
@@ -192,6 +192,7 @@ private:
     void untagged(const response& r);
     void tagged(std::string_view tag, status_kind status, std::optional<response_code> code,
                 std::string_view text);
+    void cancelled_authentication(std::string_view tag);
     void write_untagged(std::vector<reply_data>& items);
     bool can_login() const noexcept { return secure_ || options_.allow_plaintext_auth; }
 
