@@ -263,8 +263,8 @@ struct view_parser {
         MAILACCESS_TRY(sp());
         MAILACCESS_TRY(string(subtype));
         const bool text = value_iequals(type, "TEXT");
-        const bool encapsulated = !text && value_iequals(type, "MESSAGE") &&
-                                  (value_iequals(subtype, "RFC822") || value_iequals(subtype, "GLOBAL"));
+        const bool message_type = !text && value_iequals(type, "MESSAGE");
+        bool encapsulated = message_type && value_iequals(subtype, "RFC822");
         MAILACCESS_TRY(sp());
         MAILACCESS_TRY(body_fld_param());
         MAILACCESS_TRY(sp());
@@ -275,6 +275,9 @@ struct view_parser {
         MAILACCESS_TRY(skip_string());
         MAILACCESS_TRY(sp());
         if (auto octets = parse_number(in); !octets) return unexpected(octets.error());
+        // MESSAGE/GLOBAL in either form, as parse_response reads it.
+        if (message_type && value_iequals(subtype, "GLOBAL") && in.rest().substr(0, 2) == " (")
+            encapsulated = true;
         if (encapsulated) {
             MAILACCESS_TRY(sp());
             envelope_view ignored;

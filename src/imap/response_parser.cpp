@@ -724,8 +724,7 @@ result<void> parse_body(parse_cursor& in, bool extended, body_structure& b) {
     MAILACCESS_TRY(parse_string_into(in, b.media_subtype));
     if (iequals(b.media_type, "TEXT"))
         b.type = body_structure::kind::text;
-    else if (iequals(b.media_type, "MESSAGE") &&
-             (iequals(b.media_subtype, "RFC822") || iequals(b.media_subtype, "GLOBAL")))
+    else if (iequals(b.media_type, "MESSAGE") && iequals(b.media_subtype, "RFC822"))
         b.type = body_structure::kind::message;
     else
         b.type = body_structure::kind::basic;
@@ -741,6 +740,12 @@ result<void> parse_body(parse_cursor& in, bool extended, body_structure& b) {
     auto octets = parse_number(in);
     if (!octets) return unexpected(octets.error());
     b.octets = *octets;
+    // MESSAGE/GLOBAL (RFC 6532) is media-message in RFC 9051, but IMAP4rev1
+    // servers (Dovecot 2.3, and ours) send it as a basic part. Both must
+    // parse: only the encapsulated form has an ENVELOPE, a list, next.
+    if (iequals(b.media_type, "MESSAGE") && iequals(b.media_subtype, "GLOBAL") &&
+        in.rest().substr(0, 2) == " (")
+        b.type = body_structure::kind::message;
     if (b.type == body_structure::kind::message) {
         MAILACCESS_TRY(expect_sp(in));
         MAILACCESS_TRY(parse_envelope(in, b.message_envelope));

@@ -408,3 +408,17 @@ TEST_CASE("fetch_view agrees with parse_response on mutated FETCH responses", "[
     // Some mutations keep the response valid (digits, case).
     CHECK(accepted > 100);
 }
+
+TEST_CASE("fetch_view: message/global in both forms", "[imap][fetch_view]") {
+    for (
+        std::string_view m :
+        {"* 1 FETCH (BODYSTRUCTURE (\"MESSAGE\" \"GLOBAL\" NIL NIL NIL \"8BIT\" 50 "
+         "(NIL \"s\" NIL NIL NIL NIL NIL NIL NIL NIL) (\"TEXT\" \"PLAIN\" NIL NIL NIL \"8BIT\" 10 1) 3))\r\n"sv,
+         "* 1 FETCH (BODYSTRUCTURE (\"message\" \"global\" NIL NIL NIL \"8bit\" 50 NIL NIL NIL NIL))\r\n"sv,
+         "* 1 FETCH (BODY (\"message\" \"global\" NIL NIL NIL \"8bit\" 50))\r\n"sv}) {
+        INFO(m);
+        CHECK(test::fetch_view_mismatch(m, {}).empty());
+        fetch_view v;
+        CHECK(parse_fetch_view(m, {}, v));
+    }
+}

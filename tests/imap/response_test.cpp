@@ -671,3 +671,38 @@ TEST_CASE("parse_response: extension data round trips", "[imap][response]") {
     CHECK_FALSE(checked_parse("* NAMESPACE ((\"\" \"/\")) NIL\r\n"));
     CHECK_FALSE(checked_parse("* VANISHED (LATER) 1\r\n"));
 }
+
+TEST_CASE("BODYSTRUCTURE message/global in both forms servers send", "[imap][response]") {
+    // RFC 9051's media-message (an ENVELOPE, a body and lines follow), and
+    // the basic-part form IMAP4rev1 servers send (Dovecot 2.3, ours).
+    const std::string encapsulated =
+        "* 1 FETCH (BODYSTRUCTURE (\"MESSAGE\" \"GLOBAL\" NIL NIL NIL \"8BIT\" 50 "
+        "(NIL \"s\" NIL NIL NIL NIL NIL NIL NIL NIL) (\"TEXT\" \"PLAIN\" NIL NIL NIL \"8BIT\" 10 1) 3 NIL "
+        "NIL NIL "
+        "NIL))\r\n";
+    const std::string basic =
+        "* 1 FETCH (BODYSTRUCTURE (\"message\" \"global\" NIL NIL NIL \"8bit\" 50 NIL NIL NIL NIL))\r\n";
+    const std::string basic_plain = "* 1 FETCH (BODY (\"message\" \"global\" NIL NIL NIL \"8bit\" 50))\r\n";
+    for (const auto& [wire, kind] : {std::pair{encapsulated, body_structure::kind::message},
+                                     std::pair{basic, body_structure::kind::basic},
+                                     std::pair{basic_plain, body_structure::kind::basic}}) {
+        INFO(wire);
+        auto r = parse_response(wire);
+        REQUIRE(r);
+        const auto& item = std::get<fetch_item_types::body>(std::get<fetch_data>(*r).items.at(0));
+        CHECK(item.value.type == kind);
+        CHECK(item.value.octets == 50);
+        if (kind == body_structure::kind::message) {
+            CHECK(item.value.lines == 3);
+            REQUIRE(item.value.parts.size() == 1);
+            CHECK(item.value.message_envelope.subject == "s");
+        }
+        // What we parsed serializes to what we read.
+        writer w;
+        w.raw("* 1 FETCH (")
+            .raw(wire.find("BODYSTRUCTURE") != std::string::npos ? "BODYSTRUCTURE " : "BODY ");
+        write(w, item.value, item.extended);
+        w.raw(")").crlf();
+        CHECK(parse_response(w.buffer()).has_value());
+    }
+}
