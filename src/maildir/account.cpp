@@ -209,6 +209,7 @@ std::error_code maildir_account::rename_inbox(const std::string& to, const fs::p
         if (auto ec = fsync_dir(tdir / "cur", state_->options.fsync)) return ec;
         if (auto ec = fsync_dir(maildir_ / "cur", state_->options.fsync)) return ec;
         if (auto ec = inbox.persist()) return ec;
+        inbox.compact_cache();
     }
     publish(*state_, user_, "INBOX", changes);
     auto tlock = target.lock();

@@ -68,8 +68,43 @@ void folder::invalidate() const { index_->valid = false; }
 
 result<sync_changes> folder::sync(bool read_write, bool scan) const {
     auto r = sync_impl(read_write, scan);
-    if (!r) invalidate();
+    if (!r) {
+        invalidate();
+        return r;
+    }
+    note_cache();
+    if (!r->vanished.empty()) compact_cache();
     return r;
+}
+
+// Tells the cache which UIDs exist; the list is copied only when the index
+// changed (UIDs only grow, so these fields change whenever the set does).
+void folder::note_cache() const {
+    const folder_index& ix = *index_;
+    cache_folder_shape shape;
+    shape.uidvalidity = ix.uidvalidity;
+    shape.next_uid = ix.next_uid;
+    shape.messages = ix.files.size();
+    shape.first_uid = ix.files.empty() ? 0 : ix.files.front().uid;
+    shape.last_uid = ix.files.empty() ? 0 : ix.files.back().uid;
+    shape.uidlist_ino = ix.uidlist_stamp.ino;
+    if (ix.cache.has_folder(shape)) return;
+    std::vector<std::uint32_t> uids;
+    uids.reserve(ix.files.size());
+    for (const auto& f : ix.files) uids.push_back(f.uid);
+    index_->cache.set_folder(shape, std::move(uids));
+}
+
+std::error_code folder::repair_cache() const {
+    note_cache();
+    return index_->cache.repair(dir_, dir_ / "tmp" / (state_->unique_basename() + ".cache"),
+                                state_->options.fsync);
+}
+
+void folder::compact_cache() const {
+    note_cache();
+    (void)index_->cache.maybe_compact(dir_, dir_ / "tmp" / (state_->unique_basename() + ".cache"),
+                                      state_->options.fsync);
 }
 
 namespace {
@@ -333,6 +368,7 @@ std::error_code folder::persist() const {
     ix.uidlist_stamp = *st;
     ix.uidlist_clean = text.size();
     ix.uidlist_fd = std::move(fd);
+    note_cache();
     return {};
 }
 
@@ -404,6 +440,7 @@ result<std::vector<std::uint32_t>> folder::add_files(const std::vector<added_fil
         invalidate();
         return unexpected(ec);
     }
+    note_cache();
     return uids;
 }
 

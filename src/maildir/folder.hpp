@@ -14,6 +14,7 @@
 #include "file_lock.hpp"
 #include "keywords.hpp"
 #include "maildir_state.hpp"
+#include "message_cache.hpp"
 #include "posix_io.hpp"
 #include "uidlist.hpp"
 
@@ -74,6 +75,10 @@ struct folder_index {
     file_stamp cur_dir, new_dir;     // at the last scan, taken before reading them
     std::int64_t scanned_at_ns = 0;  // wall clock before the last scan
     std::uint64_t scan_gen = 0;
+
+    // The folder's message cache; unlike the rest, guarded by its own mutex
+    // (see message_cache), and told about the UIDs after each change.
+    message_cache cache;
 
     folder_file* find(std::uint32_t uid);
     /// Every keyword letter some file carries (letters that are not free).
@@ -152,7 +157,20 @@ public:
     /// The listing entry for `f` (size as `size_of`, date from mtime).
     store::message_info info(folder_file& f) const;
 
+    /// The folder's message cache. Usable without the lock (it has its own);
+    /// its UIDs are those of the index at its last sync or change.
+    message_cache& cache() const noexcept { return index_->cache; }
+
+    /// Replaces a missing, stale or damaged cache file (see
+    /// `message_cache::repair`). Requires the lock and a sync under it.
+    std::error_code repair_cache() const;
+
+    /// Compacts the cache file if expunged UIDs left it mostly garbage (see
+    /// `message_cache::maybe_compact`). Requires the lock; best effort.
+    void compact_cache() const;
+
 private:
+    void note_cache() const;
     void remove_stale_tmp() const;
     result<sync_changes> sync_impl(bool read_write, bool scan) const;
     std::error_code load_uidlist(bool& force_scan, bool& rewrite) const;

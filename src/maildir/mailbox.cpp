@@ -247,6 +247,7 @@ result<std::vector<std::uint32_t>> maildir_mailbox::expunge(std::span<const std:
                 return unexpected(ec);
             }
             if (auto ec = folder_.persist()) return unexpected(ec);
+            folder_.compact_cache();
             note_quota_change(*state_, maildir_, folder_.dir() / "cur", -bytes[0], -count[0]);
             if (count[1] != 0)
                 note_quota_change(*state_, maildir_, folder_.dir() / "new", -bytes[1], -count[1]);
@@ -256,6 +257,42 @@ result<std::vector<std::uint32_t>> maildir_mailbox::expunge(std::span<const std:
     if (!removed.empty())
         state_->hub.publish({store::change_event::kind::expunged, user_, name_, {}, removed});
     return removed;
+}
+
+bool maildir_mailbox::sync_for_cache(bool repair) {
+    sync_changes changes;
+    std::error_code ec;
+    {
+        auto lock = folder_.lock();
+        if (!lock) return false;
+        auto c = folder_.sync(!read_only_, !repair);
+        if (!c) return false;
+        changes = std::move(*c);
+        if (repair) ec = folder_.repair_cache();
+    }
+    publish(*state_, user_, name_, changes);
+    return !ec;
+}
+
+// The cache works from the UIDs of this process's last sync of the folder:
+// a UID expunged elsewhere since may still hit, with its own (right) data.
+// A UID beyond that sync is looked for with a sync first.
+std::optional<std::string> maildir_mailbox::cached(std::uint32_t uid, std::string_view key) {
+    if (key.size() > store::max_cache_key_size) return std::nullopt;
+    message_cache& mc = folder_.cache();
+    if (!mc.knows(uid) && !sync_for_cache(false)) return std::nullopt;
+    return mc.lookup(folder_.dir(), uid, key);
+}
+
+void maildir_mailbox::cache(std::uint32_t uid, std::string_view key, std::string_view value) {
+    if (key.size() > store::max_cache_key_size || value.size() > store::max_cache_value_size) return;
+    message_cache& mc = folder_.cache();
+    if (!mc.knows(uid) && !sync_for_cache(false)) return;
+    if (mc.append(folder_.dir(), uid, key, value) != message_cache::append_result::needs_repair) return;
+    // Creating or replacing the file needs the folder's current UIDVALIDITY,
+    // which only a sync under the lock gives.
+    if (!sync_for_cache(true)) return;
+    (void)mc.append(folder_.dir(), uid, key, value);
 }
 
 result<std::unique_ptr<store::append_sink>> maildir_mailbox::append(const flag_set& flags,

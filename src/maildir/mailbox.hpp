@@ -12,8 +12,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mailaccess::maildir::detail {
@@ -38,8 +40,15 @@ public:
                                                        std::int64_t internal_date) override;
     result<std::vector<std::uint32_t>> copy(std::span<const std::uint32_t> uids,
                                             store::mailbox& target) override;
+    /// The folder's `mailaccess-cache` file (message_cache.hpp). Allowed on
+    /// read-only handles too: the cache is not part of the mailbox's state.
+    std::optional<std::string> cached(std::uint32_t uid, std::string_view key) override;
+    void cache(std::uint32_t uid, std::string_view key, std::string_view value) override;
 
 private:
+    /// Syncs under the folder lock so the cache knows the current UIDs.
+    bool sync_for_cache(bool repair);
+
     state_ptr state_;
     std::string user_;
     std::string name_;

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 using namespace mailaccess;
@@ -507,4 +509,69 @@ TEMPLATE_TEST_CASE("aborted appends leave no trace", "[store][conformance]", mem
     auto st = inbox->status();
     REQUIRE(st);
     CHECK(st->messages == 0);
+}
+
+TEMPLATE_TEST_CASE("the message cache keeps derived data per UID and key", "[store][conformance][cache]",
+                   memory_backend, maildir_backend) {
+    TestType backend;
+    auto s = backend.make();
+    auto acct = account_of(*s);
+    auto inbox = open_box(*acct, "INBOX");
+    const auto u1 = append_message(*inbox, "Subject: one\r\n\r\nbody\r\n");
+    const auto u2 = append_message(*inbox, "Subject: two\r\n\r\nbody\r\n");
+
+    SECTION("misses before anything is cached") {
+        CHECK_FALSE(inbox->cached(u1, "mime.structure.1"));
+        CHECK_FALSE(inbox->cached(u2, ""));
+    }
+    SECTION("round trip, later value wins, keys are independent") {
+        inbox->cache(u1, "mime.structure.1", "first");
+        CHECK(inbox->cached(u1, "mime.structure.1") == std::optional<std::string>("first"));
+        CHECK_FALSE(inbox->cached(u2, "mime.structure.1"));  // other UID
+        inbox->cache(u1, "mime.structure.1", "second");
+        CHECK(inbox->cached(u1, "mime.structure.1") == std::optional<std::string>("second"));
+        inbox->cache(u1, "header.fields.1", std::string("with\0nul\r\n", 10));
+        CHECK(inbox->cached(u1, "header.fields.1") ==
+              std::optional<std::string>(std::string("with\0nul\r\n", 10)));
+        CHECK(inbox->cached(u1, "mime.structure.1") == std::optional<std::string>("second"));
+        CHECK_FALSE(inbox->cached(u1, "mime.structure.2"));
+        // Another handle on the same mailbox sees the entries.
+        auto other = open_box(*acct, "INBOX", store::open_mode::read_only);
+        CHECK(other->cached(u1, "mime.structure.1") == std::optional<std::string>("second"));
+        inbox->cache(u2, "k", "");
+        CHECK(other->cached(u2, "k") == std::optional<std::string>(""));
+    }
+    SECTION("keys and values over the limits are not kept") {
+        const std::string long_key(store::max_cache_key_size + 1, 'k');
+        const std::string max_key(store::max_cache_key_size, 'k');
+        inbox->cache(u1, long_key, "v");
+        CHECK_FALSE(inbox->cached(u1, long_key));
+        inbox->cache(u1, "big", std::string(store::max_cache_value_size + 1, 'v'));
+        CHECK_FALSE(inbox->cached(u1, "big"));
+        const std::string max_value(store::max_cache_value_size, 'v');
+        inbox->cache(u1, max_key, max_value);
+        CHECK(inbox->cached(u1, max_key) == std::optional<std::string>(max_value));
+    }
+    SECTION("expunge drops the entries") {
+        inbox->cache(u1, "k", "one");
+        inbox->cache(u2, "k", "two");
+        const std::uint32_t gone[] = {u1};
+        REQUIRE(inbox->expunge(gone));
+        CHECK_FALSE(inbox->cached(u1, "k"));
+        CHECK(inbox->cached(u2, "k") == std::optional<std::string>("two"));
+        inbox->cache(u1, "k", "again");
+        CHECK_FALSE(inbox->cached(u1, "k"));
+    }
+    SECTION("nothing is stored for an absent UID") {
+        inbox->cache(u2 + 100, "k", "v");
+        CHECK_FALSE(inbox->cached(u2 + 100, "k"));
+        // Not even for the UID the next message gets.
+        auto st = inbox->status();
+        REQUIRE(st);
+        inbox->cache(st->uidnext, "k", "v");
+        const auto u3 = append_message(*inbox, "three");
+        CHECK(u3 == st->uidnext);
+        CHECK_FALSE(inbox->cached(u3, "k"));
+        CHECK_FALSE(inbox->cached(0, "k"));
+    }
 }
