@@ -27,17 +27,25 @@ static_assert(scan_chunk > max_cache_record_size);
 // retrying the rewrite at every call.
 constexpr std::chrono::seconds repair_retry_after{60};
 
-constexpr std::array<std::uint32_t, 256> make_crc_table() {
-    std::array<std::uint32_t, 256> t{};
+// CRC-32 (IEEE 802.3, reflected) by slicing-by-8: eight tables let the
+// loop take eight bytes a step instead of one, about four times the speed
+// of the plain table. Every cache hit is verified, so this is on the path
+// of a header sync.
+using crc_tables = std::array<std::array<std::uint32_t, 256>, 8>;
+
+constexpr crc_tables make_crc_tables() {
+    crc_tables t{};
     for (std::uint32_t i = 0; i < 256; ++i) {
         std::uint32_t c = i;
         for (int k = 0; k < 8; ++k) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        t[i] = c;
+        t[0][i] = c;
     }
+    for (std::size_t n = 1; n < 8; ++n)
+        for (std::size_t i = 0; i < 256; ++i) t[n][i] = (t[n - 1][i] >> 8) ^ t[0][t[n - 1][i] & 0xFF];
     return t;
 }
 
-constexpr auto crc_table = make_crc_table();
+constexpr crc_tables crc_table = make_crc_tables();
 
 void put_u32(std::string& out, std::uint32_t v) {
     for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
@@ -74,7 +82,19 @@ std::uint64_t slot_key(std::uint32_t uid, std::uint32_t key_id) {
 
 std::uint32_t cache_crc32(std::uint32_t crc, std::string_view bytes) noexcept {
     crc = ~crc;
-    for (const char ch : bytes) crc = crc_table[(crc ^ static_cast<unsigned char>(ch)) & 0xFF] ^ (crc >> 8);
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+    std::size_t n = bytes.size();
+    for (; n >= 8; n -= 8, p += 8) {
+        // Little-endian loads by hand: portable, and compilers fuse them.
+        const std::uint32_t lo = crc ^ (std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 |
+                                        std::uint32_t{p[2]} << 16 | std::uint32_t{p[3]} << 24);
+        const std::uint32_t hi = std::uint32_t{p[4]} | std::uint32_t{p[5]} << 8 | std::uint32_t{p[6]} << 16 |
+                                 std::uint32_t{p[7]} << 24;
+        crc = crc_table[7][lo & 0xFF] ^ crc_table[6][(lo >> 8) & 0xFF] ^ crc_table[5][(lo >> 16) & 0xFF] ^
+              crc_table[4][lo >> 24] ^ crc_table[3][hi & 0xFF] ^ crc_table[2][(hi >> 8) & 0xFF] ^
+              crc_table[1][(hi >> 16) & 0xFF] ^ crc_table[0][hi >> 24];
+    }
+    for (; n > 0; --n, ++p) crc = crc_table[0][(crc ^ *p) & 0xFF] ^ (crc >> 8);
     return ~crc;
 }
 

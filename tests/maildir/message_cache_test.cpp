@@ -99,6 +99,25 @@ std::vector<std::uint32_t> fill(store::mailbox& box, int n) {
 TEST_CASE("cache file codec", "[maildir][cache]") {
     CHECK(detail::cache_crc32(0, "123456789") == 0xCBF43926u);
     CHECK(detail::cache_crc32(detail::cache_crc32(0, "1234"), "56789") == 0xCBF43926u);
+    // The eight-bytes-a-step loop against the definition, bit by bit, for
+    // every length around the step and every way of splitting the input.
+    const auto bitwise = [](std::string_view bytes) {
+        std::uint32_t crc = 0xFFFFFFFFu;
+        for (const char ch : bytes) {
+            crc ^= static_cast<unsigned char>(ch);
+            for (int k = 0; k < 8; ++k) crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+        }
+        return ~crc;
+    };
+    std::string text;
+    for (int i = 0; i < 70; ++i) text += static_cast<char>((i * 149 + 17) & 0xFF);
+    for (std::size_t len = 0; len <= text.size(); ++len) {
+        const std::string_view t = std::string_view(text).substr(0, len);
+        for (std::size_t cut = 0; cut <= len; ++cut) {
+            INFO(len << " " << cut);
+            CHECK(detail::cache_crc32(detail::cache_crc32(0, t.substr(0, cut)), t.substr(cut)) == bitwise(t));
+        }
+    }
 
     const std::string header = detail::serialize_cache_header(1234567);
     CHECK(header.size() == detail::cache_header_size);
