@@ -117,9 +117,9 @@ std::vector<capability> server_session::capabilities() const {
 
 action server_session::next_action() {
     for (;;) {
-        if (state_ == session_state::logout && !close_due_ && out_pos_ == out_.size() && queued_.empty())
+        if (state_ == session_state::logout && !close_due_ && !out_.has_pending() && queued_.empty())
             return close_connection{};
-        if (out_pos_ < out_.size()) return write_ready{};
+        if (out_.has_pending()) return write_ready{};
         if (!queued_.empty()) {
             pump_queue();
             continue;
@@ -165,18 +165,9 @@ void server_session::commit(std::size_t n) { framer_.commit(n); }
 
 void server_session::feed(std::string_view bytes) { framer_.feed(bytes); }
 
-std::string_view server_session::pending_output() const noexcept {
-    return std::string_view(out_).substr(out_pos_);
-}
+std::string_view server_session::pending_output() const noexcept { return out_.pending(); }
 
-void server_session::consume_output(std::size_t n) {
-    MAILACCESS_ASSERT(n <= out_.size() - out_pos_);
-    out_pos_ += n;
-    if (out_pos_ == out_.size()) {
-        out_.clear();
-        out_pos_ = 0;
-    }
-}
+void server_session::consume_output(std::size_t n) { out_.consume(n); }
 
 std::chrono::seconds server_session::read_timeout() const noexcept {
     return std::max(options_.idle_timeout, min_idle_timeout);
@@ -185,7 +176,7 @@ std::chrono::seconds server_session::read_timeout() const noexcept {
 void server_session::resume() {
     MAILACCESS_ASSERT(delaying_);
     delaying_ = false;
-    out_ += delayed_reply_;
+    out_.append(delayed_reply_);
     delayed_reply_.clear();
 }
 
@@ -207,7 +198,7 @@ void server_session::notify() {
 void server_session::queue(std::string bytes) {
     if (bytes.empty()) return;
     if (queued_.empty()) {
-        out_ += bytes;
+        out_.append(bytes);
     } else if (auto* last = std::get_if<std::string>(&queued_.back())) {
         *last += bytes;
     } else {
@@ -218,7 +209,7 @@ void server_session::queue(std::string bytes) {
 void server_session::pump_queue() {
     auto& front = queued_.front();
     if (auto* bytes = std::get_if<std::string>(&front)) {
-        out_ += *bytes;
+        out_.append(*bytes);
         queued_.pop_front();
         return;
     }
@@ -233,7 +224,7 @@ void server_session::pump_queue() {
         state_ = session_state::logout;
         return;
     }
-    out_.append(chunk_.data(), *n);
+    out_.append(std::string_view(chunk_.data(), *n));
     s.done += *n;
     if (s.done == s.body.size) queued_.pop_front();
 }

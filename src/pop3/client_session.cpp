@@ -124,7 +124,7 @@ void client_session::flush_queue() {
             pipelining_ && !queue_.front().barrier && (in_flight_.empty() || !in_flight_.back().barrier);
         if (!idle && !may_pipeline) return;
         if (!in_flight_.empty() && in_flight_.back().kind == verb::quit) return;
-        out_ += queue_.front().wire;
+        out_.append(queue_.front().wire);
         in_flight_.push_back(std::move(queue_.front()));
         queue_.pop_front();
     }
@@ -150,7 +150,7 @@ client_action client_session::next() {
             return e;
         }
         flush_queue();
-        if (out_pos_ < out_.size()) return write_ready{};
+        if (out_.has_pending()) return write_ready{};
         if (start_tls_due_) {
             start_tls_due_ = false;
             awaiting_tls_ = true;
@@ -163,7 +163,7 @@ client_action client_session::next() {
         MAILACCESS_ASSERT(!awaiting_tls_);
         if (auto e = parse_one()) return std::move(*e);
         // An answered SASL challenge produced output; an error must be reported.
-        if (error_ || out_pos_ < out_.size()) continue;
+        if (error_ || out_.has_pending()) continue;
         return need_input{};
     }
 }
@@ -250,12 +250,12 @@ std::optional<client_action> client_session::parse_one() {
             return std::nullopt;
         }
         if (front.has_sasl_response) {
-            out_ += front.sasl_response.reveal();
-            out_ += "\r\n";
+            out_.append(front.sasl_response.reveal());
+            out_.append("\r\n");
             front.sasl_response.wipe();
             front.has_sasl_response = false;
         } else {
-            out_ += "*\r\n";
+            out_.append("*\r\n");
         }
         return std::nullopt;
     }
@@ -292,18 +292,9 @@ void client_session::commit(std::size_t n) { input_.commit(n); }
 
 void client_session::feed(std::string_view bytes) { input_.append(bytes); }
 
-std::string_view client_session::pending_output() const noexcept {
-    return std::string_view(out_).substr(out_pos_);
-}
+std::string_view client_session::pending_output() const noexcept { return out_.pending(); }
 
-void client_session::consume_output(std::size_t n) {
-    MAILACCESS_ASSERT(n <= out_.size() - out_pos_);
-    out_pos_ += n;
-    if (out_pos_ == out_.size()) {
-        out_.clear();
-        out_pos_ = 0;
-    }
-}
+void client_session::consume_output(std::size_t n) { out_.consume(n); }
 
 void client_session::tls_established() {
     MAILACCESS_ASSERT(awaiting_tls_);

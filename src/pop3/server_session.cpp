@@ -85,7 +85,7 @@ server_session::~server_session() = default;
 action server_session::next_action() {
     for (;;) {
         if (state_ == state::closed) return close_connection{};
-        if (out_pos_ < out_.size()) return write_ready{};
+        if (out_.has_pending()) return write_ready{};
         if (stream_) {
             fill_stream();
             continue;
@@ -124,27 +124,18 @@ void server_session::commit(std::size_t n) { input_.commit(n); }
 
 void server_session::feed(std::string_view bytes) { input_.append(bytes); }
 
-std::string_view server_session::pending_output() const noexcept {
-    return std::string_view(out_).substr(out_pos_);
-}
+std::string_view server_session::pending_output() const noexcept { return out_.pending(); }
 
-void server_session::consume_output(std::size_t n) {
-    MAILACCESS_ASSERT(n <= out_.size() - out_pos_);
-    out_pos_ += n;
-    if (out_pos_ == out_.size()) {
-        out_.clear();
-        out_pos_ = 0;
-    }
-}
+void server_session::consume_output(std::size_t n) { out_.consume(n); }
 
 std::chrono::seconds server_session::read_timeout() const noexcept {
     return std::max(options_.idle_timeout, min_idle_timeout);
 }
 
-void server_session::reply_ok(std::string_view text) { out_ += serialize_status(status::ok, {}, text); }
+void server_session::reply_ok(std::string_view text) { out_.append(serialize_status(status::ok, {}, text)); }
 
 void server_session::reply_err(std::string_view code, std::string_view text) {
-    out_ += serialize_status(status::err, code, text);
+    out_.append(serialize_status(status::err, code, text));
 }
 
 bool server_session::can_auth() const noexcept { return secure_ || options_.allow_plaintext_auth; }
@@ -217,7 +208,7 @@ void server_session::send_capa() {
     if (state_ == state::authorization && options_.stls_available && !secure_) out += "STLS\r\n";
     if (!options_.implementation.empty()) out += "IMPLEMENTATION " + clean(options_.implementation) + "\r\n";
     out += ".\r\n";
-    out_ += out;
+    out_.append(out);
 }
 
 void server_session::handle_authorization(const command& cmd) {
@@ -270,7 +261,7 @@ void server_session::start_auth(const command& cmd) {
             const std::string name = upper(m);
             if (is_sasl_mech(name)) out += name + "\r\n";
         }
-        out_ += out + ".\r\n";
+        out_.append(out + ".\r\n");
         return;
     }
     const bool offered = std::any_of(options_.sasl_mechanisms.begin(), options_.sasl_mechanisms.end(),
@@ -379,8 +370,8 @@ void server_session::handle_transaction(const command& cmd) {
                 body += std::to_string(i + 1) + " " + value(messages_[i]) + "\r\n";
             }
             reply_ok(is_list ? std::to_string(count) + " messages:" : std::string{});
-            out_ += body;
-            out_ += ".\r\n";
+            out_.append(body);
+            out_.append(".\r\n");
             return;
         }
         case verb::retr:
@@ -463,7 +454,7 @@ void server_session::on_login(login_reply& reply) {
 
 void server_session::on_sasl(sasl_reply& reply) {
     if (reply.challenge) {
-        out_ += serialize_status(status::continuation, {}, base64_encode(*reply.challenge));
+        out_.append(serialize_status(status::continuation, {}, base64_encode(*reply.challenge)));
         in_sasl_ = true;
         return;
     }
@@ -497,7 +488,7 @@ void server_session::fill_stream() {
     auto& s = *stream_;
     const std::uint64_t size = s.source->size();
     if (s.encoder.is_complete() || s.offset >= size) {
-        s.encoder.finish(out_);
+        s.encoder.finish(out_.storage());
         stream_.reset();
         return;
     }
@@ -512,7 +503,7 @@ void server_session::fill_stream() {
         return;
     }
     s.offset += *n;
-    s.encoder.encode(std::string_view(read_buf_.data(), *n), out_);
+    s.encoder.encode(std::string_view(read_buf_.data(), *n), out_.storage());
 }
 
 }  // namespace mailaccess::pop3

@@ -2,6 +2,7 @@
 
 #include <mailaccess/core/api.hpp>
 #include <mailaccess/core/limits.hpp>
+#include <mailaccess/core/output_buffer.hpp>
 #include <mailaccess/imap/framer.hpp>
 #include <mailaccess/imap/server_actions.hpp>
 #include <mailaccess/imap/writer.hpp>
@@ -204,8 +205,7 @@ private:
     bool secure_ = false;
     enabled_extensions enabled_;
 
-    std::string out_;
-    std::size_t out_pos_ = 0;
+    output_buffer out_;
     std::deque<std::variant<std::string, stream_segment>> queued_;
     std::string chunk_;
 

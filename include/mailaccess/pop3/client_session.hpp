@@ -3,6 +3,7 @@
 #include <mailaccess/core/api.hpp>
 #include <mailaccess/core/input_buffer.hpp>
 #include <mailaccess/core/limits.hpp>
+#include <mailaccess/core/output_buffer.hpp>
 #include <mailaccess/core/secret.hpp>
 #include <mailaccess/pop3/actions.hpp>
 #include <mailaccess/pop3/dot_stuffing.hpp>
@@ -171,8 +172,7 @@ private:
     bool pipelining_ = false;
 
     input_buffer input_;
-    std::string out_;
-    std::size_t out_pos_ = 0;
+    output_buffer out_;
 
     std::deque<pending> queue_;
     std::deque<pending> in_flight_;

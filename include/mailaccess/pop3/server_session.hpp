@@ -3,6 +3,7 @@
 #include <mailaccess/core/api.hpp>
 #include <mailaccess/core/input_buffer.hpp>
 #include <mailaccess/core/limits.hpp>
+#include <mailaccess/core/output_buffer.hpp>
 #include <mailaccess/core/secret.hpp>
 #include <mailaccess/pop3/actions.hpp>
 #include <mailaccess/pop3/dot_stuffing.hpp>
@@ -218,8 +219,7 @@ private:
     input_buffer input_;
     bool discarding_ = false;
 
-    std::string out_;
-    std::size_t out_pos_ = 0;
+    output_buffer out_;
 
     std::optional<engine_request> to_send_;
     pending_kind pending_ = pending_kind::none;
