@@ -114,9 +114,7 @@ imap::command_reply imap_engine::impl::append(imap::cmd::append& c) {
     imap::response_code code;
     code.kind = imap::response_code_kind::appenduid;
     code.number = status->uidvalidity;
-    std::vector<imap::seq_range> ranges;
-    for (const auto u : uids) ranges.push_back({u, u});
-    if (auto set = imap::sequence_set::make(ranges)) code.dest_uids = std::move(*set);
+    if (auto set = detail::to_sequence_set(uids)) code.dest_uids = std::move(*set);
     return reply(imap::status_kind::ok, std::move(code), "Append completed.");
 }
 

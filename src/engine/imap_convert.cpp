@@ -91,4 +91,15 @@ std::vector<imap::flag> to_flags(const store::flag_set& flags, bool recent) {
     return out;
 }
 
+result<imap::sequence_set> to_sequence_set(std::span<const std::uint32_t> numbers) {
+    std::vector<imap::seq_range> ranges;
+    for (const auto n : numbers) {
+        if (!ranges.empty() && ranges.back().last + 1 == n)
+            ranges.back().last = n;
+        else
+            ranges.push_back({n, n});
+    }
+    return imap::sequence_set::make(ranges);
+}
+
 }  // namespace mailaccess::engine::detail

@@ -24,33 +24,17 @@ namespace mailaccess::engine {
 namespace {
 
 // A section of a stored message as a byte_source the session reads from
-// offset 0 upwards (it never seeks back).
-class section_source final : public byte_source {
+// offset 0 upwards (it never seeks back): `Reader` (mime::section_reader or
+// mime::binary_reader) over `Content`, both kept alive with the message.
+template <class Content, class Reader>
+class reader_source final : public byte_source {
 public:
-    section_source(std::shared_ptr<byte_source> message, mime::section_content content)
-        : message_(std::move(message)), content_(std::move(content)), reader_(*message_, content_) {}
-    std::uint64_t size() const noexcept override { return content_.size; }
-    result<std::size_t> read(std::uint64_t offset, std::span<char> out) override {
-        if (offset != position_) return unexpected(make_error_code(mailaccess::errc::invalid_argument));
-        auto n = reader_.read(out);
-        if (n) position_ += *n;
-        return n;
-    }
-
-private:
-    std::shared_ptr<byte_source> message_;
-    mime::section_content content_;
-    mime::section_reader reader_;
-    std::uint64_t position_ = 0;
-};
-
-class binary_source final : public byte_source {
-public:
-    binary_source(std::shared_ptr<byte_source> message, mime::binary_content content,
-                  std::optional<imap::partial> partial, std::uint64_t size)
+    template <class... ReaderArgs>
+    reader_source(std::shared_ptr<byte_source> message, std::uint64_t size, Content&& content,
+                  ReaderArgs&&... reader_args)
         : message_(std::move(message)),
           content_(std::move(content)),
-          reader_(*message_, content_, partial),
+          reader_(*message_, content_, std::forward<ReaderArgs>(reader_args)...),
           size_(size) {}
     std::uint64_t size() const noexcept override { return size_; }
     result<std::size_t> read(std::uint64_t offset, std::span<char> out) override {
@@ -62,11 +46,14 @@ public:
 
 private:
     std::shared_ptr<byte_source> message_;
-    mime::binary_content content_;
-    mime::binary_reader reader_;
+    Content content_;
+    Reader reader_;
     std::uint64_t size_;
     std::uint64_t position_ = 0;
 };
+
+using section_source = reader_source<mime::section_content, mime::section_reader>;
+using binary_source = reader_source<mime::binary_content, mime::binary_reader>;
 
 // The store's message cache (store::mailbox::cache) keys. The structure's
 // key carries its serialization version, so a format change just misses.
@@ -252,8 +239,9 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                                                            static_cast<std::size_t>(content->size));
                 } else {
                     item.streamed_size = content->size;
-                    out.streams.push_back({std::make_shared<section_source>(m.bytes, std::move(*content)), 0,
-                                           item.streamed_size.value()});
+                    out.streams.push_back(
+                        {std::make_shared<section_source>(m.bytes, content->size, std::move(*content)), 0,
+                         item.streamed_size.value()});
                 }
                 f.items.emplace_back(std::move(item));
                 break;
@@ -282,7 +270,7 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                 }
                 item.streamed_size = send;
                 out.streams.push_back(
-                    {std::make_shared<binary_source>(*message, std::move(*content), a.range(), send), 0,
+                    {std::make_shared<binary_source>(*message, send, std::move(*content), a.range()), 0,
                      send});
                 f.items.emplace_back(std::move(item));
                 break;

@@ -76,7 +76,7 @@ struct matcher {
         return true;
     }
 
-    bool operator()(const key& k, candidate& c, std::size_t depth = 0) {
+    bool operator()(const key& k, candidate& c) {
         const auto& info = c.target.info;
         const auto& f = info.flags;
         const std::int64_t internal_day = local_day(info.internal_date, 0);
@@ -120,13 +120,12 @@ struct matcher {
             case key::kind::uid: return k.set && k.set->contains(info.uid, max_uid);
             case key::kind::sequence: return k.set && k.set->contains(c.target.seq, max_seq);
             case key::kind::modseq: return info.modseq >= k.number;
-            case key::kind::not_: return !k.children.empty() && !(*this)(k.children[0], c, depth + 1);
+            case key::kind::not_: return !k.children.empty() && !(*this)(k.children[0], c);
             case key::kind::or_:
-                return k.children.size() == 2 &&
-                       ((*this)(k.children[0], c, depth + 1) || (*this)(k.children[1], c, depth + 1));
+                return k.children.size() == 2 && ((*this)(k.children[0], c) || (*this)(k.children[1], c));
             case key::kind::list:
                 return std::all_of(k.children.begin(), k.children.end(),
-                                   [&](const key& child) { return (*this)(child, c, depth + 1); });
+                                   [&](const key& child) { return (*this)(child, c); });
             case key::kind::bcc:
             case key::kind::cc:
             case key::kind::from:
@@ -196,14 +195,7 @@ imap::command_reply imap_engine::impl::search(const imap::command& c, const imap
             if (want_min) e.min = hits.front();
             if (want_max) e.max = hits.back();
             if (want_all) {
-                std::vector<imap::seq_range> ranges;
-                for (const auto h : hits) {
-                    if (!ranges.empty() && ranges.back().last + 1 == h)
-                        ranges.back().last = h;
-                    else
-                        ranges.push_back({h, h});
-                }
-                if (auto set = imap::sequence_set::make(ranges)) e.all = std::move(*set);
+                if (auto set = detail::to_sequence_set(hits)) e.all = std::move(*set);
             }
         }
         if (want_count) e.count = static_cast<std::uint32_t>(hits.size());

@@ -14,18 +14,6 @@
 namespace mailaccess::engine {
 namespace {
 
-imap::sequence_set uid_set(const std::vector<std::uint32_t>& uids) {
-    std::vector<imap::seq_range> ranges;
-    for (const auto u : uids) {
-        if (!ranges.empty() && ranges.back().last + 1 == u)
-            ranges.back().last = u;
-        else
-            ranges.push_back({u, u});
-    }
-    auto set = imap::sequence_set::make(ranges);
-    return set ? std::move(*set) : imap::sequence_set::single(1);
-}
-
 void add_untagged(imap::command_reply& r, std::vector<imap::response>& responses) {
     for (auto& x : responses) r.untagged.push_back({std::move(x), {}});
     responses.clear();
@@ -247,7 +235,8 @@ imap::command_reply imap_engine::impl::store_flags(const imap::command& c, const
         std::sort(modified.begin(), modified.end());
         imap::response_code code;
         code.kind = imap::response_code_kind::modified;
-        code.source_uids = uid_set(modified);
+        auto set = detail::to_sequence_set(modified);
+        code.source_uids = set ? std::move(*set) : imap::sequence_set::single(1);
         r.code = std::move(code);
         r.text = "Conditional STORE failed for some messages.";
     }
@@ -279,13 +268,9 @@ imap::command_reply imap_engine::impl::copy(const imap::command& c, bool uid, co
     imap::response_code code;
     code.kind = imap::response_code_kind::copyuid;
     code.number = target_status->uidvalidity;
-    std::vector<imap::seq_range> src, dst;
-    for (std::size_t i = 0; i < uids.size() && i < copied->size(); ++i) {
-        src.push_back({uids[i], uids[i]});
-        dst.push_back({(*copied)[i], (*copied)[i]});
-    }
-    if (auto s = imap::sequence_set::make(src)) code.source_uids = std::move(*s);
-    if (auto d = imap::sequence_set::make(dst)) code.dest_uids = std::move(*d);
+    const std::size_t n = std::min(uids.size(), copied->size());
+    if (auto s = detail::to_sequence_set(std::span(uids).first(n))) code.source_uids = std::move(*s);
+    if (auto d = detail::to_sequence_set(std::span(*copied).first(n))) code.dest_uids = std::move(*d);
     if (!move) {
         r.code = std::move(code);
         flush(r, report_context::for_command(c.body, enabled));

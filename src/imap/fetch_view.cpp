@@ -46,20 +46,8 @@ struct fetch_view_access {
 namespace {
 
 using access = detail::fetch_view_access;
+using detail::consume_word;
 using item_kind = fetch_item_view::kind;
-
-// Consumes `keyword` only when a non-atom character follows it (as the
-// owning parser's consume_word does).
-bool consume_word(parse_cursor& in, std::string_view keyword) {
-    if (ascii_to_upper(static_cast<char>(in.peek())) != keyword.front()) return false;  // the usual miss
-    const auto start = in.position();
-    if (!in.consume_keyword(keyword)) return false;
-    if (!in.at_end() && is_atom_char(static_cast<char>(in.peek()))) {
-        in.set_position(start);
-        return false;
-    }
-    return true;
-}
 
 // True when the value of `s` equals `text` ignoring ASCII case: quoted
 // values with escapes hold a '"' or '\', which no keyword has.

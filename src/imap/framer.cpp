@@ -2,6 +2,8 @@
 
 #include <mailaccess/core/assert.hpp>
 
+#include "scan.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -12,9 +14,6 @@
 
 namespace mailaccess::imap {
 namespace {
-
-// RFC 9051 section 9: number64 = 1*DIGIT, at most 2^63-1.
-constexpr std::uint64_t max_number64 = 0x7fffffffffffffffull;
 
 bool is_token_char(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -139,11 +138,7 @@ void framer::line_scanner::content(char c) noexcept {
             state = brace::closed;
         } else if (c >= '0' && c <= '9' && !plus) {
             ++digits;
-            const auto d = static_cast<std::uint64_t>(c - '0');
-            if (overflow || value > (max_number64 - d) / 10)
-                overflow = true;
-            else
-                value = value * 10 + d;
+            detail::push_number64_digit(value, overflow, c);
         } else if (c == '+' && !plus) {
             plus = true;
         } else if (is_token_char(c)) {
@@ -277,11 +272,7 @@ framer::announcement framer::classify(std::string_view segment, bool in_quote) c
     for (const char c : segment.substr(open + 1, segment.size() - open - 2)) {
         if (c >= '0' && c <= '9' && !plus) {
             ++digits;
-            const auto d = static_cast<std::uint64_t>(c - '0');
-            if (overflow || value > (max_number64 - d) / 10)
-                overflow = true;
-            else
-                value = value * 10 + d;
+            detail::push_number64_digit(value, overflow, c);
         } else if (c == '+' && !plus) {
             plus = true;
         } else {

@@ -21,20 +21,8 @@ namespace {
 
 result<void> expect_sp(parse_cursor& in) { return in.expect(' '); }
 
+using detail::consume_word;
 using detail::literal_context;
-
-// Consumes `keyword` only when a non-atom character follows it, so that
-// "EXISTS" does not match a prefix of "EXISTSX".
-bool consume_word(parse_cursor& in, std::string_view keyword) {
-    if (ascii_to_upper(static_cast<char>(in.peek())) != keyword.front()) return false;  // the usual miss
-    const auto start = in.position();
-    if (!in.consume_keyword(keyword)) return false;
-    if (!in.at_end() && is_atom_char(static_cast<char>(in.peek()))) {
-        in.set_position(start);
-        return false;
-    }
-    return true;
-}
 
 // text = 1*TEXT-CHAR (taken up to the final CRLF; RFC 9051 allows empty).
 result<std::string> parse_text(parse_cursor& in) {

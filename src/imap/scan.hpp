@@ -100,6 +100,31 @@ inline bool consume_nil(parse_cursor& in) noexcept {
     return true;
 }
 
+/// Consumes `keyword` (upper case, any case in the input) only when a
+/// non-atom character or the end follows it, so that "EXISTS" does not
+/// match a prefix of "EXISTSX"; otherwise leaves `in` alone.
+inline bool consume_word(parse_cursor& in, std::string_view keyword) {
+    if (ascii_to_upper(static_cast<char>(in.peek())) != keyword.front()) return false;  // the usual miss
+    const auto start = in.position();
+    if (!in.consume_keyword(keyword)) return false;
+    if (!in.at_end() && is_atom_char(static_cast<char>(in.peek()))) {
+        in.set_position(start);
+        return false;
+    }
+    return true;
+}
+
+/// One decimal digit `c` more of a `number64` (RFC 9051 section 9) being
+/// accumulated in `value`; past the largest number64 `value` stops growing
+/// and `overflow` is set.
+inline void push_number64_digit(std::uint64_t& value, bool& overflow, char c) noexcept {
+    const auto d = static_cast<std::uint64_t>(c - '0');
+    if (overflow || value > (max_number64 - d) / 10)
+        overflow = true;
+    else
+        value = value * 10 + d;
+}
+
 /// The length of the run of ATOM-CHARs at the start of `s`.
 inline std::size_t atom_run(std::string_view s) noexcept {
     std::size_t n = 0;
