@@ -33,6 +33,72 @@
 
 namespace mailaccess::bench {
 
+/// The program name `die` prefixes its messages with; `args` sets it.
+inline std::string& program_name() {
+    static std::string name = "bench";
+    return name;
+}
+
+/// Prints "<program>: what" to stderr and exits with status 1.
+[[noreturn]] inline void die(const std::string& what) {
+    std::fprintf(stderr, "%s: %s\n", program_name().c_str(), what.c_str());
+    std::exit(1);
+}
+
+/// Command-line options of the form `--name value`:
+///
+///     bench::args a(argc, argv, "[--messages N] [--runs N]");
+///     while (a.next()) {
+///         if (a.is("--messages")) o.messages = a.number();
+///         else a.unknown();
+///     }
+///
+/// `--help` prints the usage and exits 0; a missing value, a bad number and
+/// an unknown option `die`.
+class args {
+public:
+    args(int argc, char** argv, std::string_view usage) : argc_(argc), argv_(argv), usage_(usage) {
+        const std::string_view path = argc > 0 ? argv[0] : "bench";
+        program_name() = std::string(path.substr(path.find_last_of('/') + 1));
+    }
+
+    /// Moves to the next option and its value; false after the last.
+    bool next() {
+        if (++i_ >= argc_) return false;
+        name_ = argv_[i_];
+        if (name_ == "--help") {
+            std::printf("usage: %s %.*s\n", argv_[0], static_cast<int>(usage_.size()), usage_.data());
+            std::exit(0);
+        }
+        if (i_ + 1 >= argc_) die("missing value after " + std::string(name_));
+        value_ = argv_[++i_];
+        return true;
+    }
+
+    /// True when the current option is `name`.
+    bool is(std::string_view name) const noexcept { return name_ == name; }
+    /// The current option's value.
+    const std::string& value() const noexcept { return value_; }
+    /// The current option's value as a positive decimal number.
+    std::size_t number() const {
+        char* end = nullptr;
+        const unsigned long long n = std::strtoull(value_.c_str(), &end, 10);
+        if (end == value_.c_str() || *end != '\0' || n == 0)
+            die("bad number for " + std::string(name_) + ": " + value_);
+        return static_cast<std::size_t>(n);
+    }
+    /// Ends the program: the current option, or its value, is not known.
+    [[noreturn]] void unknown() const { die("unknown option or value " + std::string(name_) + " " + value_); }
+
+private:
+    int argc_;
+    char** argv_;
+    std::string_view usage_;
+    int i_ = 0;
+    std::string_view name_;
+    std::string value_;
+};
+
 /// Wall-clock seconds of each run, in run order.
 struct timing {
     std::vector<double> seconds;

@@ -28,6 +28,8 @@
 //        [--dump fetch|append|commands]   (writes that stream's bytes to stdout instead)
 #include "bench.hpp"
 
+#include <support/xorshift.hpp>
+
 #include <mailaccess/core/base64.hpp>
 #include <mailaccess/imap/command.hpp>
 #include <mailaccess/imap/fetch_view.hpp>
@@ -123,79 +125,40 @@ struct options {
     std::string dump;  // write this stream's bytes to stdout instead of measuring
 };
 
-[[noreturn]] void die(const std::string& what) {
-    std::fprintf(stderr, "imap_parse_bench: %s\n", what.c_str());
-    std::exit(1);
-}
+using mailaccess::bench::die;
 
 options parse_args(int argc, char** argv) {
     options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view a = argv[i];
-        if (a == "--help") {
-            std::printf(
-                "usage: %s [--messages N] [--appends N] [--commands N] [--runs N] [--chunk N] "
-                "[--stream all|fetch|append|commands] [--pass all|baseline|framer|parser|view] "
-                "[--dump fetch|append|commands]\n",
-                argv[0]);
-            std::exit(0);
-        }
-        if (i + 1 >= argc) die("missing value after " + std::string(a));
-        const std::string v = argv[++i];
-        auto number = [&]() -> std::size_t {
-            char* end = nullptr;
-            const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-            if (end == v.c_str() || *end != '\0' || n == 0)
-                die("bad number for " + std::string(a) + ": " + v);
-            return static_cast<std::size_t>(n);
-        };
-        if (a == "--messages")
-            o.messages = number();
-        else if (a == "--appends")
-            o.appends = number();
-        else if (a == "--commands")
-            o.commands = number();
-        else if (a == "--runs")
-            o.runs = static_cast<int>(number());
-        else if (a == "--chunk")
-            o.chunk = number();
-        else if (a == "--stream" && (v == "all" || v == "fetch" || v == "append" || v == "commands"))
+    mailaccess::bench::args a(argc, argv,
+                              "[--messages N] [--appends N] [--commands N] [--runs N] [--chunk N] "
+                              "[--stream all|fetch|append|commands] [--pass all|baseline|framer|parser|view] "
+                              "[--dump fetch|append|commands]");
+    while (a.next()) {
+        const std::string& v = a.value();
+        if (a.is("--messages"))
+            o.messages = a.number();
+        else if (a.is("--appends"))
+            o.appends = a.number();
+        else if (a.is("--commands"))
+            o.commands = a.number();
+        else if (a.is("--runs"))
+            o.runs = static_cast<int>(a.number());
+        else if (a.is("--chunk"))
+            o.chunk = a.number();
+        else if (a.is("--stream") && (v == "all" || v == "fetch" || v == "append" || v == "commands"))
             o.stream = v;
-        else if (a == "--pass" &&
+        else if (a.is("--pass") &&
                  (v == "all" || v == "baseline" || v == "framer" || v == "parser" || v == "view"))
             o.pass = v;
-        else if (a == "--dump" && (v == "fetch" || v == "append" || v == "commands"))
+        else if (a.is("--dump") && (v == "fetch" || v == "append" || v == "commands"))
             o.dump = v;
         else
-            die("unknown option or value " + std::string(a) + " " + v);
+            a.unknown();
     }
     return o;
 }
 
-// xorshift64*: deterministic and fast; quality is beside the point here.
-class rng {
-public:
-    explicit rng(std::uint64_t seed) : s_(seed) {}
-    std::uint64_t next() {
-        s_ ^= s_ >> 12;
-        s_ ^= s_ << 25;
-        s_ ^= s_ >> 27;
-        return s_ * 2685821657736338717ull;
-    }
-    double unit() { return static_cast<double>(next() >> 11) / 9007199254740992.0; }
-    /// Uniform in [lo, hi].
-    std::size_t between(std::size_t lo, std::size_t hi) {
-        return lo + static_cast<std::size_t>(next() % (hi - lo + 1));
-    }
-    bool chance(double p) { return unit() < p; }
-    template <class T, std::size_t N>
-    const T& pick(const T (&items)[N]) {
-        return items[next() % N];
-    }
-
-private:
-    std::uint64_t s_;
-};
+using rng = mailaccess::test::xorshift;
 
 constexpr std::uint64_t seed = 0x696d61702d626e63ull;
 

@@ -9,6 +9,8 @@
 //        [--runs N] [--list-runs N] [--open-limit N] [--dir PATH]
 #include "bench.hpp"
 
+#include <support/xorshift.hpp>
+
 #include <mailaccess/maildir/maildir_store.hpp>
 
 #include <atomic>
@@ -44,66 +46,35 @@ struct options {
     fs::path dir;                // default: a fresh directory under $TMPDIR or /tmp
 };
 
-[[noreturn]] void die(const std::string& what) {
-    std::fprintf(stderr, "maildir_append_bench: %s\n", what.c_str());
-    std::exit(1);
-}
+using mailaccess::bench::die;
 
 options parse_args(int argc, char** argv) {
     options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view a = argv[i];
-        if (a == "--help") {
-            std::printf(
-                "usage: %s [--messages N] [--threads N] [--list-messages N] [--runs N] "
-                "[--list-runs N] [--open-limit N] [--dir PATH]\n",
-                argv[0]);
-            std::exit(0);
-        }
-        if (i + 1 >= argc) die("missing value after " + std::string(a));
-        const std::string v = argv[++i];
-        auto number = [&]() -> std::size_t {
-            char* end = nullptr;
-            const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-            if (end == v.c_str() || *end != '\0' || n == 0)
-                die("bad number for " + std::string(a) + ": " + v);
-            return static_cast<std::size_t>(n);
-        };
-        if (a == "--messages")
-            o.messages = number();
-        else if (a == "--threads")
-            o.threads = number();
-        else if (a == "--list-messages")
-            o.list_messages = number();
-        else if (a == "--runs")
-            o.runs = static_cast<int>(number());
-        else if (a == "--list-runs")
-            o.list_runs = static_cast<int>(number());
-        else if (a == "--open-limit")
-            o.open_limit = number();
-        else if (a == "--dir")
-            o.dir = v;
+    mailaccess::bench::args a(argc, argv,
+                              "[--messages N] [--threads N] [--list-messages N] [--runs N] [--list-runs N] "
+                              "[--open-limit N] [--dir PATH]");
+    while (a.next()) {
+        if (a.is("--messages"))
+            o.messages = a.number();
+        else if (a.is("--threads"))
+            o.threads = a.number();
+        else if (a.is("--list-messages"))
+            o.list_messages = a.number();
+        else if (a.is("--runs"))
+            o.runs = static_cast<int>(a.number());
+        else if (a.is("--list-runs"))
+            o.list_runs = static_cast<int>(a.number());
+        else if (a.is("--open-limit"))
+            o.open_limit = a.number();
+        else if (a.is("--dir"))
+            o.dir = a.value();
         else
-            die("unknown option " + std::string(a));
+            a.unknown();
     }
     return o;
 }
 
-// xorshift64*: deterministic and fast; quality is beside the point here.
-class rng {
-public:
-    explicit rng(std::uint64_t seed) : s_(seed) {}
-    std::uint64_t next() {
-        s_ ^= s_ >> 12;
-        s_ ^= s_ << 25;
-        s_ ^= s_ >> 27;
-        return s_ * 2685821657736338717ull;
-    }
-    double unit() { return static_cast<double>(next() >> 11) / 9007199254740992.0; }
-
-private:
-    std::uint64_t s_;
-};
+using rng = mailaccess::test::xorshift;
 
 std::vector<std::string> make_messages(std::size_t count) {
     static constexpr std::string_view words[] = {

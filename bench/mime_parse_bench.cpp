@@ -17,6 +17,8 @@
 // Usage: mime_parse_bench [--mbox FILE] [--messages N] [--runs N] [--chunk N]
 #include "bench.hpp"
 
+#include <support/to_crlf.hpp>
+
 #include <mailaccess/imap/response.hpp>
 #include <mailaccess/imap/writer.hpp>
 #include <mailaccess/mime/body_structure_view.hpp>
@@ -45,40 +47,20 @@ struct options {
 
 options parse_args(int argc, char** argv) {
     options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view a = argv[i];
-        if (a == "--help" || i + 1 >= argc) {
-            std::fprintf(stderr, "usage: %s [--mbox FILE] [--messages N] [--runs N] [--chunk N]\n", argv[0]);
-            std::exit(a == "--help" ? 0 : 2);
-        }
-        const std::string v = argv[++i];
-        if (a == "--mbox")
-            o.mbox = v;
-        else if (a == "--messages")
-            o.messages = std::atoi(v.c_str());
-        else if (a == "--runs")
-            o.runs = std::atoi(v.c_str());
-        else if (a == "--chunk")
-            o.chunk = static_cast<std::size_t>(std::atol(v.c_str()));
-        else {
-            std::fprintf(stderr, "unknown option %s\n", argv[i - 1]);
-            std::exit(2);
-        }
+    bench::args a(argc, argv, "[--mbox FILE] [--messages N] [--runs N] [--chunk N]");
+    while (a.next()) {
+        if (a.is("--mbox"))
+            o.mbox = a.value();
+        else if (a.is("--messages"))
+            o.messages = static_cast<int>(a.number());
+        else if (a.is("--runs"))
+            o.runs = static_cast<int>(a.number());
+        else if (a.is("--chunk"))
+            o.chunk = a.number();
+        else
+            a.unknown();
     }
-    if (o.chunk == 0) o.chunk = 1;
     return o;
-}
-
-std::string to_crlf(std::string_view in) {
-    std::string out;
-    out.reserve(in.size() + in.size() / 32);
-    char prev = '\0';
-    for (char c : in) {
-        if (c == '\n' && prev != '\r') out.push_back('\r');
-        out.push_back(c);
-        prev = c;
-    }
-    return out;
 }
 
 std::vector<std::string> read_mbox(const std::string& path, int limit) {
@@ -88,7 +70,7 @@ std::vector<std::string> read_mbox(const std::string& path, int limit) {
     bool started = false;
     while (std::getline(in, line)) {
         if (line.rfind("From ", 0) == 0) {
-            if (started) out.push_back(to_crlf(current));
+            if (started) out.push_back(test::to_crlf(current));
             if (static_cast<int>(out.size()) >= limit) return out;
             current.clear();
             started = true;
@@ -101,7 +83,7 @@ std::vector<std::string> read_mbox(const std::string& path, int limit) {
         current += line;
         current += '\n';
     }
-    if (started && static_cast<int>(out.size()) < limit) out.push_back(to_crlf(current));
+    if (started && static_cast<int>(out.size()) < limit) out.push_back(test::to_crlf(current));
     return out;
 }
 

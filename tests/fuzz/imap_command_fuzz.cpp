@@ -58,13 +58,8 @@ void check_round_trip(const command& first, const parse_options& popt, const wri
     check(out2.literals() == out.literals());
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto steered = mailaccess::fuzz::steer(data, size);
-    if (!steered) return 0;
-    const std::uint8_t control = steered->control;
-    const std::string_view input = steered->payload;
+void fuzz_one(const fuzz::steered_input& steered) {
+    const auto& [control, input] = steered;
 
     parse_options popt;
     popt.utf8_accept = (control & 1) != 0;
@@ -100,5 +95,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         f.consume_message();
     }
-    return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    return mailaccess::fuzz::run(data, size, fuzz_one);
 }

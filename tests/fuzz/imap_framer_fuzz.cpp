@@ -112,14 +112,9 @@ std::vector<std::string> run(std::uint8_t control, const imap::framer_options& o
     return log;
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto steered = mailaccess::fuzz::steer(data, size);
-    if (!steered) return 0;
-    const std::uint8_t control = steered->control;
-    const std::string_view input = steered->payload;
-    const std::size_t split = steered->split(31);
+void fuzz_one(const fuzz::steered_input& steered) {
+    const auto& [control, input] = steered;
+    const std::size_t split = steered.split(31);
 
     imap::framer_options o;
     if (control & 2) {
@@ -141,5 +136,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (std::size_t i = 0; i < input.size(); ++i) bytes.push_back(input.substr(i, 1));
         check(run(control, o, bytes, true) == split_run);
     }
-    return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    return mailaccess::fuzz::run(data, size, fuzz_one);
 }

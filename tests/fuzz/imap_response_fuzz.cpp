@@ -70,13 +70,8 @@ void round_trip(std::string_view message, std::span<const framer::literal_info> 
     check(slots2 == slots);
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto steered = mailaccess::fuzz::steer(data, size);
-    if (!steered) return 0;
-    const std::uint8_t control = steered->control;
-    const std::string_view input = steered->payload;
+void fuzz_one(const fuzz::steered_input& steered) {
+    const auto& [control, input] = steered;
 
     parse_options popt;
     popt.utf8_accept = (control & 0x01) != 0;
@@ -88,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     if ((control & 0x10) == 0) {
         round_trip(input, {}, popt, wopt);
-        return 0;
+        return;
     }
     framer_options fopt;
     fopt.streaming_threshold = 8;
@@ -103,5 +98,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             f.consume_message();
         }
     }
-    return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    return mailaccess::fuzz::run(data, size, fuzz_one);
 }

@@ -68,14 +68,8 @@ void check_output(framer& client, std::string_view bytes) {
     }
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto steered = mailaccess::fuzz::steer(data, size);
-    if (!steered) return 0;
-    const std::uint8_t control = steered->control;
-    const std::string_view input = steered->payload;
-    const std::size_t split = steered->split(37);
+void fuzz_one(const fuzz::steered_input& steered) {
+    const std::uint8_t control = steered.control;
 
     server_options o;
     o.tls_active = (control & 1) != 0;
@@ -92,13 +86,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     client_options.limits.max_line_length = 1 << 20;
     framer client(framer_role::client, client_options);
 
-    const std::string_view chunks[2] = {input.substr(0, split), input.substr(split)};
-    std::size_t next = 0;
+    fuzz::two_pieces input(steered, 37);
     for (int steps = 0; steps < 1000000; ++steps) {
         auto act = s.next_action();
         if (std::holds_alternative<need_input>(act)) {
-            if (next == 2) break;
-            s.feed(chunks[next++]);
+            const auto piece = input.next();
+            if (!piece) break;
+            s.feed(*piece);
         } else if (std::holds_alternative<write_ready>(act)) {
             check_output(client, s.pending_output());
             s.consume_output(s.pending_output().size());
@@ -113,5 +107,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             break;  // close_connection
         }
     }
-    return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    return mailaccess::fuzz::run(data, size, fuzz_one);
 }

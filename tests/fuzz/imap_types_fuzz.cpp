@@ -40,13 +40,8 @@ void round_trip(F parse, std::string_view input, const parse_options& popt, cons
     check(out2.literals() == out.literals());
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto steered = mailaccess::fuzz::steer(data, size);
-    if (!steered) return 0;
-    const std::uint8_t control = steered->control;
-    const std::string_view input = steered->payload;
+void fuzz_one(const fuzz::steered_input& steered) {
+    const auto& [control, input] = steered;
 
     parse_options popt;
     popt.utf8_accept = (control & 0x10) != 0;
@@ -94,5 +89,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             break;
         }
     }
-    return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    return mailaccess::fuzz::run(data, size, fuzz_one);
 }

@@ -337,13 +337,9 @@ void fuzz_search(std::string_view in, std::size_t split) {
     check(m.matched() == naive);
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto steered = mailaccess::fuzz::steer(data, size);
-    if (!steered) return 0;
-    const std::string_view in = steered->payload;
-    const std::size_t split = steered->split(131);
+void fuzz_one(const fuzz::steered_input& steered) {
+    const std::string_view in = steered.payload;
+    const std::size_t split = steered.split(131);
     fuzz_header(in);
     fuzz_lexer(in);
     fuzz_encoded_words(in);
@@ -353,5 +349,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz_charsets(in, split);
     fuzz_transfer(in, split);
     fuzz_search(in, split);
-    return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    return mailaccess::fuzz::run(data, size, fuzz_one);
 }

@@ -16,6 +16,7 @@
 #include <mailaccess/mime/body_structure_view.hpp>
 #include <mailaccess/mime/section_view.hpp>
 
+#include "../support/string_source.hpp"
 #include "fuzz_support.hpp"
 
 #include <algorithm>
@@ -36,23 +37,9 @@ using namespace mailaccess;
         mailaccess::fuzz::check(check_ok);                                                               \
     } while (false)
 
+using mailaccess::test::string_source;
+
 namespace {
-
-class string_source final : public byte_source {
-public:
-    explicit string_source(std::string_view data) : data_(data) {}
-    std::uint64_t size() const noexcept override { return data_.size(); }
-    result<std::size_t> read(std::uint64_t offset, std::span<char> out) override {
-        if (offset >= data_.size()) return std::size_t{0};
-        const std::size_t n =
-            std::min<std::size_t>(out.size(), data_.size() - static_cast<std::size_t>(offset));
-        std::memcpy(out.data(), data_.data() + offset, n);
-        return n;
-    }
-
-private:
-    std::string_view data_;
-};
 
 using numbers = std::vector<std::uint32_t>;
 
@@ -108,7 +95,7 @@ void read_all(byte_source& src, const mime::section_content& c, bool body) {
 }
 
 void check_views(const mime::message_structure& s, std::string_view message) {
-    string_source src(message);
+    string_source src{std::string(message)};
     const auto num = part_numbers(s);
     using text = imap::section_text;
     for (std::size_t i = 0; i < s.parts().size(); ++i) {
@@ -164,15 +151,11 @@ void check_views(const mime::message_structure& s, std::string_view message) {
     check(item->value == expected);
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto steered = mailaccess::fuzz::steer(data, size);
-    if (!steered) return 0;
-    const std::string_view input = steered->payload;
+void fuzz_one(const fuzz::steered_input& steered) {
+    const std::string_view input = steered.payload;
     mime::structure_limits limits;
-    if (steered->control & 0x40) limits.max_nesting = 4;
-    if (steered->control & 0x80) {
+    if (steered.control & 0x40) limits.max_nesting = 4;
+    if (steered.control & 0x80) {
         limits.max_parts = 12;
         limits.max_header_size = 64;
     }
@@ -183,11 +166,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(s.size() == input.size());
 
     // Chunking never matters: split in two, then in small pieces.
-    const std::size_t cut = (steered->control & 0x3f) * input.size() / 0x3f;
+    const std::size_t cut = (steered.control & 0x3f) * input.size() / 0x3f;
     parser.feed(input.substr(0, cut));
     parser.feed(input.substr(cut));
     check(parser.finish() == s);
-    const std::size_t piece = 1 + (steered->control & 0x07);
+    const std::size_t piece = 1 + (steered.control & 0x07);
     for (std::size_t i = 0; i < input.size(); i += piece) parser.feed(input.substr(i, piece));
     check(parser.finish() == s);
 
@@ -195,5 +178,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(cached.has_value() && *cached == s);
 
     check_views(s, input);
-    return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    return mailaccess::fuzz::run(data, size, fuzz_one);
 }

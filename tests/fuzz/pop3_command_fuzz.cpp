@@ -10,6 +10,7 @@
 
 #include <mailaccess/auth/sasl_server.hpp>
 
+#include "../support/string_source.hpp"
 #include "fuzz_support.hpp"
 
 #include <algorithm>
@@ -23,22 +24,9 @@ using namespace mailaccess;
 
 using mailaccess::fuzz::check;
 
+using mailaccess::test::string_source;
+
 namespace {
-
-class string_source final : public byte_source {
-public:
-    explicit string_source(std::string s) : s_(std::move(s)) {}
-    std::uint64_t size() const noexcept override { return s_.size(); }
-    result<std::size_t> read(std::uint64_t offset, std::span<char> out) override {
-        if (offset >= s_.size()) return std::size_t{0};
-        const std::size_t n = std::min<std::size_t>(out.size(), s_.size() - static_cast<std::size_t>(offset));
-        std::memcpy(out.data(), s_.data() + offset, n);
-        return n;
-    }
-
-private:
-    std::string s_;
-};
 
 pop3::sasl_reply sasl_result(std::unique_ptr<auth::sasl_server>& sasl, result<auth::sasl_step> step) {
     if (step) {
@@ -49,14 +37,8 @@ pop3::sasl_reply sasl_result(std::unique_ptr<auth::sasl_server>& sasl, result<au
     return {std::nullopt, {{}, {{1, 40}, {5, 7}, {9, 0}}, 42}};
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto steered = mailaccess::fuzz::steer(data, size);
-    if (!steered) return 0;
-    const std::uint8_t control = steered->control;
-    const std::string_view input = steered->payload;
-    const std::size_t split = steered->split(7);
+void fuzz_one(const fuzz::steered_input& steered) {
+    const std::uint8_t control = steered.control;
 
     pop3::server_options options;
     options.tls_active = (control & 1) != 0;
@@ -67,16 +49,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     pop3::server_session session(options);
     std::unique_ptr<auth::sasl_server> sasl;
 
-    const std::string_view chunks[2] = {input.substr(0, split), input.substr(split)};
-    std::size_t next = 0;
+    fuzz::two_pieces input(steered, 7);
     for (int steps = 0; steps < 1000000; ++steps) {
         auto act = session.next_action();
         if (std::holds_alternative<pop3::need_input>(act)) {
-            if (next == 2) break;
-            const auto c = chunks[next++];
-            auto buf = session.prepare(c.size());
-            std::memcpy(buf.data(), c.data(), c.size());
-            session.commit(c.size());
+            const auto piece = input.next();
+            if (!piece) break;
+            auto buf = session.prepare(piece->size());
+            std::memcpy(buf.data(), piece->data(), piece->size());
+            session.commit(piece->size());
         } else if (std::holds_alternative<pop3::write_ready>(act)) {
             const auto out = session.pending_output();
             check(!out.empty() && out.size() <= 256 * 1024);
@@ -118,5 +99,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             break;
         }
     }
-    return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    return mailaccess::fuzz::run(data, size, fuzz_one);
 }

@@ -15,12 +15,11 @@ using namespace mailaccess;
 
 using mailaccess::fuzz::check;
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto steered = mailaccess::fuzz::steer(data, size);
-    if (!steered) return 0;
-    const std::uint8_t control = steered->control;
-    const std::string_view input = steered->payload;
-    const std::size_t split = steered->split(11);
+namespace {
+
+void fuzz_one(const fuzz::steered_input& steered) {
+    const auto& [control, input] = steered;
+    const std::size_t split = steered.split(11);
 
     std::string normal;
     for (std::size_t i = 0; i < input.size(); ++i) {
@@ -62,5 +61,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     top.encode(input, top_wire);
     top.finish(top_wire);
     check(top_wire.size() <= wire.size());
-    return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    return mailaccess::fuzz::run(data, size, fuzz_one);
 }

@@ -13,12 +13,10 @@
 
 using namespace mailaccess;
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto steered = mailaccess::fuzz::steer(data, size);
-    if (!steered) return 0;
-    const std::uint8_t control = steered->control;
-    const std::string_view input = steered->payload;
-    const std::size_t split = steered->split(13);
+namespace {
+
+void fuzz_one(const fuzz::steered_input& steered) {
+    const std::uint8_t control = steered.control;
 
     pop3::client_options options;
     options.pipelining = (control & 1) != 0;
@@ -39,14 +37,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)c.noop();
     (void)c.quit();
 
-    const std::string_view chunks[2] = {input.substr(0, split), input.substr(split)};
-    std::size_t next = 0;
+    fuzz::two_pieces input(steered, 13);
     std::uint64_t body = 0;
     for (int steps = 0; steps < 1000000; ++steps) {
         auto act = c.next();
         if (std::holds_alternative<pop3::need_input>(act)) {
-            if (next == 2) break;
-            c.feed(chunks[next++]);
+            const auto piece = input.next();
+            if (!piece) break;
+            c.feed(*piece);
         } else if (std::holds_alternative<pop3::write_ready>(act)) {
             c.consume_output(c.pending_output().size());
         } else if (std::holds_alternative<pop3::start_tls>(act)) {
@@ -61,5 +59,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             break;
         }
     }
-    return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    return mailaccess::fuzz::run(data, size, fuzz_one);
 }

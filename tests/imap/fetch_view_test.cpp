@@ -1,6 +1,9 @@
 #include <mailaccess/imap/fetch_view.hpp>
 
+#include <support/xorshift.hpp>
+
 #include "fetch_view_check.hpp"
+#include "rfc3501_examples.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -30,7 +33,7 @@ std::size_t check_stream(std::string_view bytes, framer_options fo = {}, parse_o
         if (std::holds_alternative<framer::need_more>(ev) || std::holds_alternative<framer::fatal>(ev)) break;
         if (!std::holds_alternative<framer::message_ready>(ev)) continue;
         INFO(f.message());
-        CHECK(test::fetch_view_mismatch(f.message(), f.literals(), po).empty());
+        CHECK(imap::test::fetch_view_mismatch(f.message(), f.literals(), po).empty());
         fetch_view v;
         auto r = parse_fetch_view(f.message(), f.literals(), v, po);
         if (r && *r) ++fetches;
@@ -42,7 +45,7 @@ std::size_t check_stream(std::string_view bytes, framer_options fo = {}, parse_o
 // parse_fetch_view on a whole message without streamed literals.
 fetch_view parse_ok(std::string_view message, parse_options po = {}) {
     INFO(message);
-    REQUIRE(test::fetch_view_mismatch(message, {}, po).empty());
+    REQUIRE(imap::test::fetch_view_mismatch(message, {}, po).empty());
     fetch_view v;
     auto r = parse_fetch_view(message, {}, v, po);
     REQUIRE(r);
@@ -50,33 +53,14 @@ fetch_view parse_ok(std::string_view message, parse_options po = {}) {
     return v;
 }
 
-// RFC 3501 section 8: the 342-octet BODY[HEADER] of message 12.
-const std::string rfc3501_header =
-    "Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\n"
-    "From: Terry Gray <gray@cac.washington.edu>\r\n"
-    "Subject: IMAP4rev1 WG mtg summary and minutes\r\n"
-    "To: imap@cac.washington.edu\r\n"
-    "cc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\n"
-    "Message-Id: <B27397-0100000@cac.washington.edu>\r\n"
-    "MIME-Version: 1.0\r\n"
-    "Content-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n"
-    "\r\n";
-
 }  // namespace
 
 TEST_CASE("a header-sync FETCH response as views", "[imap][fetch_view]") {
     const std::string message =
         "* 12 FETCH (UID 4827 FLAGS (\\Seen $Forwarded) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" "
-        "RFC822.SIZE 4286 ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" "
-        "\"IMAP4rev1 WG mtg summary and minutes\" "
-        "((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) "
-        "((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) "
-        "((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) "
-        "((NIL NIL \"imap\" \"cac.washington.edu\")) "
-        "((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) "
-        "NIL NIL \"<B27397-0100000@cac.washington.edu>\") "
-        "BODY[HEADER.FIELDS (From To Cc Subject)] {342}\r\n" +
-        rfc3501_header + ")\r\n";
+        "RFC822.SIZE 4286 ENVELOPE " +
+        imap::test::rfc3501_envelope_wire + " BODY[HEADER.FIELDS (From To Cc Subject)] {342}\r\n" +
+        imap::test::rfc3501_header + ")\r\n";
     const fetch_view v = parse_ok(message);
     CHECK(v.seq() == 12);
     REQUIRE(v.items().size() == 6);
@@ -125,7 +109,7 @@ TEST_CASE("a header-sync FETCH response as views", "[imap][fetch_view]") {
     CHECK(body.section == "[HEADER.FIELDS (From To Cc Subject)]");
     CHECK(!body.origin);
     CHECK(body.data.wire_form() == nstring_view::form::literal);
-    CHECK(body.data.raw() == rfc3501_header);
+    CHECK(body.data.raw() == imap::test::rfc3501_header);
     // The literal is not copied: it is the message's own bytes.
     CHECK(body.data.raw().data() == message.data() + message.find("Date: Wed"));
     CHECK(v.find(kind::envelope) == &v.items()[4]);
@@ -241,7 +225,7 @@ TEST_CASE("parse_fetch_view: other responses are not FETCH responses", "[imap][f
           "+ Ready\r\n"sv, "* 3 FETCHED (UID 1)\r\n"sv, "*  3 FETCH (UID 1)\r\n"sv, "* FETCH (UID 1)\r\n"sv,
           "* 3\r\n"sv, ""sv, "*"sv}) {
         INFO(m);
-        CHECK(test::fetch_view_mismatch(m, {}).empty());
+        CHECK(imap::test::fetch_view_mismatch(m, {}).empty());
         fetch_view v;
         auto r = parse_fetch_view(m, {}, v);
         REQUIRE(r);
@@ -291,8 +275,8 @@ TEST_CASE("parse_fetch_view fails exactly where parse_response does", "[imap][fe
     };
     for (std::string_view m : bad) {
         INFO(m);
-        CHECK(test::fetch_view_mismatch(m, {}).empty());
-        CHECK(test::fetch_view_mismatch(m, {}, small).empty());
+        CHECK(imap::test::fetch_view_mismatch(m, {}).empty());
+        CHECK(imap::test::fetch_view_mismatch(m, {}, small).empty());
         fetch_view v;
         auto r = parse_fetch_view(m, {}, v, small);
         CHECK(!r);
@@ -373,13 +357,8 @@ TEST_CASE("fetch_view agrees with parse_response on mutated FETCH responses", "[
     // Deterministic mutations: replace, insert or delete one or two bytes
     // with characters that matter to the grammar.
     const std::string_view alphabet = "()[]<>{}\"\\ 0123456789+~.NILnil\r\n\x80\xc3\xa9\0"sv;
-    std::uint64_t state = 0x9e3779b97f4a7c15ull;
-    auto next = [&] {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        return state * 2685821657736338717ull;
-    };
+    mailaccess::test::xorshift gen(0x9e3779b97f4a7c15ull);
+    auto next = [&] { return gen.next(); };
     parse_options options[3];
     options[1].utf8_accept = true;
     options[2].max_depth = 2;
@@ -399,7 +378,7 @@ TEST_CASE("fetch_view agrees with parse_response on mutated FETCH responses", "[
             }
             const auto& po = options[round % 3];
             INFO(m);
-            REQUIRE(test::fetch_view_mismatch(m, {}, po).empty());
+            REQUIRE(imap::test::fetch_view_mismatch(m, {}, po).empty());
             fetch_view v;
             auto r = parse_fetch_view(m, {}, v, po);
             accepted += r && *r ? 1 : 0;
@@ -417,7 +396,7 @@ TEST_CASE("fetch_view: message/global in both forms", "[imap][fetch_view]") {
          "* 1 FETCH (BODYSTRUCTURE (\"message\" \"global\" NIL NIL NIL \"8bit\" 50 NIL NIL NIL NIL))\r\n"sv,
          "* 1 FETCH (BODY (\"message\" \"global\" NIL NIL NIL \"8bit\" 50))\r\n"sv}) {
         INFO(m);
-        CHECK(test::fetch_view_mismatch(m, {}).empty());
+        CHECK(imap::test::fetch_view_mismatch(m, {}).empty());
         fetch_view v;
         CHECK(parse_fetch_view(m, {}, v));
     }

@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 #include <support/split_feed.hpp>
+#include <support/xorshift.hpp>
+
+#include "rfc3501_examples.hpp"
 
 #include <cctype>
 #include <cstdint>
@@ -215,18 +218,6 @@ const std::string rfc3501_append_message =
     "Content-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n"
     "\r\n"
     "Hello Joe, do you think we can meet at 3:30 tomorrow?\r\n";
-
-// RFC 3501 section 8: the 342-octet BODY[HEADER] of message 12.
-const std::string rfc3501_header =
-    "Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\n"
-    "From: Terry Gray <gray@cac.washington.edu>\r\n"
-    "Subject: IMAP4rev1 WG mtg summary and minutes\r\n"
-    "To: imap@cac.washington.edu\r\n"
-    "cc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\n"
-    "Message-Id: <B27397-0100000@cac.washington.edu>\r\n"
-    "MIME-Version: 1.0\r\n"
-    "Content-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n"
-    "\r\n";
 
 }  // namespace
 
@@ -601,8 +592,8 @@ TEST_CASE("a refused message after a streamed literal: the stream is cancelled",
 // --- client role ---------------------------------------------------------------------
 
 TEST_CASE("RFC 3501 section 8: FETCH BODY[HEADER] {342} response", "[imap][framer]") {
-    REQUIRE(rfc3501_header.size() == 342);
-    const std::string fetch = "* 12 FETCH (BODY[HEADER] {342}\r\n" + rfc3501_header + ")\r\n";
+    REQUIRE(imap::test::rfc3501_header.size() == 342);
+    const std::string fetch = "* 12 FETCH (BODY[HEADER] {342}\r\n" + imap::test::rfc3501_header + ")\r\n";
     const std::string input = fetch + "a004 OK FETCH completed\r\n";
     CHECK(run_all(client(), input) ==
           events{response(fetch, {lit(32, 342)}), response("a004 OK FETCH completed\r\n")});
@@ -956,13 +947,8 @@ TEST_CASE("random lines: the fast scan follows the byte-by-byte rules", "[imap][
     d.options.limits.max_depth = 4;
     d.accept = [](const auto&) { return false; };
     static constexpr char alphabet[] = "aZ9 \"\"\\\\(()){}5+~.-\r";
-    std::uint64_t state = 0x243f6a8885a308d3ull;
-    auto next = [&] {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        return state * 2685821657736338717ull;
-    };
+    mailaccess::test::xorshift gen(0x243f6a8885a308d3ull);
+    auto next = [&] { return gen.next(); };
     std::size_t checked = 0;
     for (int round = 0; round < 3000; ++round) {
         std::string line = "a1 X ";

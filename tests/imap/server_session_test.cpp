@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <support/split_feed.hpp>
+#include <support/string_source.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -14,22 +15,9 @@
 using namespace mailaccess;
 using namespace mailaccess::imap;
 
+using mailaccess::test::string_source;
+
 namespace {
-
-class string_source final : public byte_source {
-public:
-    explicit string_source(std::string s) : s_(std::move(s)) {}
-    std::uint64_t size() const noexcept override { return s_.size(); }
-    result<std::size_t> read(std::uint64_t offset, std::span<char> out) override {
-        if (offset >= s_.size()) return std::size_t{0};
-        const std::size_t n = std::min<std::size_t>(out.size(), s_.size() - static_cast<std::size_t>(offset));
-        std::memcpy(out.data(), s_.data() + offset, n);
-        return n;
-    }
-
-private:
-    std::string s_;
-};
 
 // One line per engine request or driver action, for assertions on order.
 std::string trace(const engine_request& r) {

@@ -19,6 +19,9 @@
 #include <mailaccess/imap/response.hpp>
 #include <mailaccess/mime/error.hpp>
 
+#include "support/string_source.hpp"
+#include "support/to_crlf.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -35,6 +38,8 @@
 
 using namespace mailaccess;
 using json = nlohmann::json;
+using mailaccess::test::string_source;
+using mailaccess::test::to_crlf;
 
 namespace {
 
@@ -70,23 +75,6 @@ bool is_deliberate(const std::string& file, const std::string& field) {
     return find_deliberate(file, field) != nullptr;
 }
 
-class string_source final : public byte_source {
-public:
-    explicit string_source(std::string data) : data_(std::move(data)) {}
-    std::uint64_t size() const noexcept override { return data_.size(); }
-    result<std::size_t> read(std::uint64_t offset, std::span<char> out) override {
-        if (offset >= data_.size()) return std::size_t{0};
-        const std::size_t n =
-            std::min<std::size_t>(out.size(), data_.size() - static_cast<std::size_t>(offset));
-        std::memcpy(out.data(), data_.data() + offset, n);
-        return n;
-    }
-    const std::string& data() const { return data_; }
-
-private:
-    std::string data_;
-};
-
 std::string read_file(const std::filesystem::path& p) {
     std::ifstream in(p, std::ios::binary);
     std::ostringstream s;
@@ -99,17 +87,6 @@ std::string bytes_of(const json& v) {
     auto decoded = base64_decode(v.at("base64").get<std::string>());
     REQUIRE(decoded.has_value());
     return *decoded;
-}
-
-std::string crlf(std::string_view in) {
-    std::string out;
-    char prev = '\0';
-    for (char c : in) {
-        if (c == '\n' && prev != '\r') out.push_back('\r');
-        out.push_back(c);
-        prev = c;
-    }
-    return out;
 }
 
 std::string wire(const imap::envelope& e) {
@@ -260,7 +237,7 @@ void check_message(const std::filesystem::path& path) {
         if (fb.is_string() && fb.get<std::string>() == "file")
             want = source.data();
         else if (fb.is_string() && fb.get<std::string>() == "file_crlf")
-            want = crlf(source.data());
+            want = to_crlf(source.data());
         else
             want = bytes_of(fb);
         compare_bytes(name, "full_body", *data, want);

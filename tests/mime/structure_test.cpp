@@ -6,6 +6,8 @@
 #include <mailaccess/mime/section_view.hpp>
 
 #include "support/split_feed.hpp"
+#include "support/string_source.hpp"
+#include "support/to_crlf.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -20,23 +22,10 @@ using namespace mailaccess;
 using mime::message_part;
 using mime::part_kind;
 
+using mailaccess::test::string_source;
+using mailaccess::test::to_crlf;
+
 namespace {
-
-class string_source final : public byte_source {
-public:
-    explicit string_source(std::string data) : data_(std::move(data)) {}
-    std::uint64_t size() const noexcept override { return data_.size(); }
-    result<std::size_t> read(std::uint64_t offset, std::span<char> out) override {
-        if (offset >= data_.size()) return std::size_t{0};
-        const std::size_t n =
-            std::min<std::size_t>(out.size(), data_.size() - static_cast<std::size_t>(offset));
-        std::memcpy(out.data(), data_.data() + offset, n);
-        return n;
-    }
-
-private:
-    std::string data_;
-};
 
 // A message made on the fly: `head`, then `fill` repeated up to `size`
 // bytes in total, then `tail`. Nothing but the pattern is stored, so a
@@ -76,17 +65,6 @@ private:
     std::uint64_t fill_size_;
     std::string tail_;
 };
-
-std::string lf_to_crlf(std::string_view in) {
-    std::string out;
-    char prev = '\0';
-    for (char c : in) {
-        if (c == '\n' && prev != '\r') out.push_back('\r');
-        out.push_back(c);
-        prev = c;
-    }
-    return out;
-}
 
 std::string section(const mime::message_structure& s, const std::string& text, const std::string& spec) {
     string_source src(text);
@@ -162,9 +140,9 @@ TEST_CASE("bare LF is counted as CRLF; a lone CR is not a line end", "[mime][str
     CHECK(r.body_size == m.size() - 12);
     CHECK(r.body_imap_size == r.body_size + 1);
     CHECK(r.body_lines == 2);
-    CHECK(s.imap_size() == lf_to_crlf(m).size());
-    CHECK(section(s, m, "") == lf_to_crlf(m));
-    CHECK(section(s, m, "TEXT") == lf_to_crlf(m.substr(12)));
+    CHECK(s.imap_size() == to_crlf(m).size());
+    CHECK(section(s, m, "") == to_crlf(m));
+    CHECK(section(s, m, "TEXT") == to_crlf(m.substr(12)));
 }
 
 TEST_CASE("multipart: parts, preamble, epilogue, message/rfc822", "[mime][structure]") {
@@ -214,8 +192,7 @@ TEST_CASE("find_part follows RFC 3501 section 6.4.5 numbering", "[mime][section]
 TEST_CASE("chunking never changes the structure", "[mime][structure][split]") {
     const std::vector<std::string> inputs = {
         multipart_message,
-        lf_to_crlf(
-            "Content-Type: multipart/mixed; boundary=a\n\n--a\n\n--a\nContent-Type: text/plain\n\n--a--"),
+        to_crlf("Content-Type: multipart/mixed; boundary=a\n\n--a\n\n--a\nContent-Type: text/plain\n\n--a--"),
         "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: multipart/alternative; "
         "boundary=b\n\n"
         "--b\n\nx\n--b--\n--b\n\ny\n--b--\n",
@@ -269,7 +246,7 @@ TEST_CASE("section_reader: partial ranges through the CRLF conversion", "[mime][
     const std::string m = std::string("A: b\n\nx\ny\r\n\n\0z\n", 15);
     string_source src(m);
     const auto s = mime::parse_structure(m);
-    std::string sent = lf_to_crlf(m);
+    std::string sent = to_crlf(m);
     std::replace(sent.begin(), sent.end(), '\0', '\x80');
     for (std::uint64_t off = 0; off <= sent.size() + 1; ++off) {
         for (std::uint64_t len = 1; len <= sent.size() + 1; ++len) {

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <support/split_feed.hpp>
+#include <support/string_source.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -40,24 +41,9 @@
 using namespace mailaccess;
 using json = nlohmann::json;
 
+using mailaccess::test::string_source;
+
 namespace {
-
-class string_source final : public byte_source {
-public:
-    explicit string_source(std::string s, bool broken = false) : s_(std::move(s)), broken_(broken) {}
-    std::uint64_t size() const noexcept override { return s_.size(); }
-    result<std::size_t> read(std::uint64_t offset, std::span<char> out) override {
-        if (broken_) return unexpected(mailaccess::errc::io_error);
-        if (offset >= s_.size()) return std::size_t{0};
-        const std::size_t n = std::min<std::size_t>(out.size(), s_.size() - static_cast<std::size_t>(offset));
-        std::memcpy(out.data(), s_.data() + offset, n);
-        return n;
-    }
-
-private:
-    std::string s_;
-    bool broken_;
-};
 
 // Makes SASL data readable in a trace: NUL as \0, other controls as \xNN.
 std::string escape(std::string_view data) {
