@@ -51,7 +51,20 @@ uidlist folder_index::to_uidlist() const {
 }
 
 folder::folder(state_ptr st, fs::path dir)
-    : state_(std::move(st)), dir_(std::move(dir)), index_(state_->index_for(dir_)) {}
+    : state_(std::move(st)),
+      dir_(std::move(dir)),
+      index_(state_->index_for(dir_)),
+      index_mutex_(state_->mutex_for(dir_ / uidlist_lock_name)) {}
+
+std::optional<fs::path> folder::known_path(std::uint32_t uid) const {
+    // The index changes only under the folder lock, whose first half is
+    // this mutex: holding it is enough to read a consistent entry.
+    std::lock_guard guard(*index_mutex_);
+    if (!index_->valid) return std::nullopt;
+    const folder_file* f = index_->find(uid);
+    if (f == nullptr || f->filename.empty()) return std::nullopt;
+    return file_path(*f);
+}
 
 fs::path folder::file_path(const folder_file& f) const {
     return dir_ / (f.in_new ? "new" : "cur") / f.filename;

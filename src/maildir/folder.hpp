@@ -25,6 +25,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <unordered_map>
@@ -121,6 +123,12 @@ public:
     /// On error the index is invalidated.
     result<sync_changes> sync(bool read_write, bool scan = true) const;
 
+    /// Where `uid`'s file was when this process last looked, read under the
+    /// in-process mutex only (no flock, no sync, no system call): a hint
+    /// for `maildir_mailbox::open`, which verifies it by opening the file.
+    /// Nothing when the index is not loaded or does not know the file.
+    std::optional<std::filesystem::path> known_path(std::uint32_t uid) const;
+
     /// The index; valid to use (and change) while holding the lock.
     folder_index& index() const noexcept { return *index_; }
 
@@ -180,6 +188,7 @@ private:
     state_ptr state_;
     std::filesystem::path dir_;
     std::shared_ptr<folder_index> index_;
+    std::shared_ptr<std::mutex> index_mutex_;  // the folder lock's in-process half
 };
 
 /// Creates cur/, new/ and tmp/ in `dir` (existing ones are fine).

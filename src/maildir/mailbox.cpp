@@ -115,7 +115,14 @@ result<std::unique_ptr<store::message_source>> maildir_mailbox::open(std::uint32
     sync_changes changes;
     fd_guard fd;
     std::error_code failed;
-    {
+    // Fast path, what a FETCH of many messages takes: the file where our
+    // index last saw it. A Maildir file never changes its bytes, and any
+    // flag change or expunge (ours or another process's) renames or removes
+    // it, so a name that still opens is this UID's message. Only a name that
+    // does not (or an index that does not know it) costs the folder lock and
+    // a sync below; Dovecot likewise syncs per command, not per message.
+    if (auto known = folder_.known_path(uid)) fd = fd_guard(::open(known->c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
         auto lock = folder_.lock();
         if (!lock) return unexpected(lock.error());
         // Twice at most: a file renamed or removed by another process since
