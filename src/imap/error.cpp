@@ -25,6 +25,11 @@ public:
             case errc::sasl_aborted: return "authentication aborted by the client";
             case errc::sasl_malformed: return "malformed SASL response";
             case errc::unsupported_mechanism: return "unsupported SASL mechanism";
+            case errc::unexpected_response: return "unexpected server response";
+            case errc::unknown_tag: return "tagged response for no command in flight";
+            case errc::tag_in_use: return "tag already in use";
+            case errc::login_disabled: return "LOGIN is disabled by the server";
+            case errc::not_allowed: return "not allowed in the session's state";
         }
         return "unknown imap error";
     }

@@ -33,6 +33,13 @@ enum class errc {
     sasl_aborted,           ///< the client answered a challenge with "*" (RFC 3501 section 6.2.2)
     sasl_malformed,         ///< a SASL response violates its mechanism's grammar
     unsupported_mechanism,  ///< AUTHENTICATE named a mechanism the engine cannot run
+    // Client session (client_session.hpp).
+    unexpected_response,  ///< a server response the client cannot expect: a `+` nobody waits for, no greeting
+                          ///< first, bytes after the STARTTLS OK before TLS (CVE-2011-0411)
+    unknown_tag,          ///< a tagged response whose tag names no command in flight
+    tag_in_use,           ///< `client_session::send` got a tag already queued or in flight
+    login_disabled,       ///< LOGIN while the server advertises LOGINDISABLED (RFC 3501 section 6.2.3)
+    not_allowed,          ///< a client call its state does not allow (closed session, DONE without IDLE)
 };
 
 /// The category named "mailaccess.imap". Thread safety: safe to call concurrently.
