@@ -1,9 +1,9 @@
 // mailaccess-pop3-fetch: downloads a POP3 maildrop into a local Maildir.
 //
-// The protocol lives in the sans-I/O pop3::client_session; this file is the
-// driver around it: net::async_connect / net::async_start_tls for the TLS
-// connection (certificate and host name verified), one Asio read or write at
-// a time, and plain POSIX file I/O for the Maildir.
+// The protocol and the connection live in net::pop3_client (certificate and
+// host name verified, DELE pipelined behind RETR when the server allows);
+// this file is the fetch logic, one coroutine, plus plain POSIX file I/O for
+// the Maildir.
 //
 // Durability: each message is streamed into tmp/, fsync'ed, renamed into
 // new/, and new/ is fsync'ed. Only then is its UIDL recorded and, unless
@@ -17,18 +17,18 @@
 
 #include <mailaccess/core/assert.hpp>
 #include <mailaccess/core/secret.hpp>
-#include <mailaccess/net/client.hpp>
 #include <mailaccess/net/error.hpp>
-#include <mailaccess/net/stream.hpp>
+#include <mailaccess/net/pop3_client.hpp>
 #include <mailaccess/net/tls_context.hpp>
-#include <mailaccess/pop3/client_session.hpp>
+#include <mailaccess/pop3/error.hpp>
 
-#include <asio/buffer.hpp>
+#include <asio/co_spawn.hpp>
 #include <asio/error.hpp>
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
 #include <asio/ssl/error.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/write.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -43,7 +43,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -91,7 +90,7 @@ it is deleted on the server or remembered as fetched.
                           (default: delete each message once it is stored)
   --ca-file PEM           trust the certificates in PEM instead of the system's
   --insecure              do not verify the server certificate (tests only)
-  --timeout SECONDS       network inactivity limit (default 60)
+  --timeout SECONDS       time limit per connection step and per message (default 60)
   --json                  print the summary as one JSON object
   --help                  this text
 
@@ -480,16 +479,10 @@ private:
     std::chrono::steady_clock::time_point last_{};
 };
 
-// One POP3 download: the connection driver and the fetch logic.
+// One POP3 download: the fetch logic as a coroutine on net::pop3_client.
 class fetcher {
 public:
-    fetcher(asio::io_context& io, options& opts) : io_(io), opts_(opts) {
-        pop3::client_options co;
-        // Bodies stream to disk, so a large message costs no memory; the
-        // bound only stops a server that never ends a reply.
-        co.limits.max_message_size = 4ull * 1024 * 1024 * 1024;
-        session_.emplace(co);
-    }
+    explicit fetcher(options& opts) : opts_(opts) {}
 
     int run() {
         started_ = std::chrono::steady_clock::now();
@@ -509,36 +502,23 @@ public:
                                ": " + ctx.error().message());
             return report();
         }
-        tls_ = *ctx;
 
-        net::connect_options co;
-        co.host = opts_.host;
-        co.port = opts_.port;
-        co.timeout = opts_.timeout;
-        if (opts_.implicit_tls) co.tls = tls_;
-        net::async_connect(io_.get_executor(), co, [this](std::error_code ec, net::stream s) {
-            if (ec) {
-                if (is_tls_error(ec))
-                    fail(exit_tls, "TLS handshake with " + where() + " failed: " + ec.message() + tls_hint());
-                else
-                    fail(exit_connect, "cannot connect to " + where() + ": " + ec.message());
-                return;
-            }
-            stream_.emplace(std::move(s));
-            timer_.emplace(stream_->get_executor());
-            tls_active_ = opts_.implicit_tls;
-            pump();
+        asio::io_context io;
+        net::pop3_client_options po;
+        po.tls = *ctx;
+        po.timeout = opts_.timeout;
+        // Bodies stream to disk, so a large message costs no memory; the
+        // bound only stops a server that never ends a reply.
+        po.limits.max_message_size = 4ull * 1024 * 1024 * 1024;
+        net::pop3_client client(io.get_executor(), po);
+        asio::co_spawn(io, fetch(client), [](std::exception_ptr e) {
+            if (e) std::rethrow_exception(e);
         });
-        io_.run();
+        io.run();
         return report();
     }
 
 private:
-    struct sent {
-        pop3::verb verb;
-        std::uint32_t message = 0;
-    };
-
     std::string where() const { return opts_.host + ":" + opts_.port; }
 
     std::string tls_hint() const {
@@ -552,78 +532,16 @@ private:
                ec == net::errc::tls_setup_failed || ec == net::errc::handshake_timed_out;
     }
 
-    // --- driver: the only place that does network I/O ---------------------
-
-    void pump() {
-        while (!finished_) {
-            auto act = session_->next();
-            if (std::holds_alternative<pop3::need_input>(act)) {
-                return start_read();
-            } else if (std::holds_alternative<pop3::write_ready>(act)) {
-                return start_write();
-            } else if (std::holds_alternative<pop3::start_tls>(act)) {
-                return start_tls();
-            } else if (std::holds_alternative<pop3::close_connection>(act)) {
-                return finish();
-            } else if (auto* err = std::get_if<pop3::client_error>(&act)) {
-                fail(exit_server, "protocol error from " + where() + ": " + err->error.message());
-            } else {
-                on_event(act);
-            }
-        }
+    static std::string describe(const pop3::status_line& line) {
+        std::string s = line.kind == pop3::status::err ? "-ERR" : "+OK";
+        if (!line.code.empty()) s += " [" + line.code + "]";
+        if (!line.text.empty()) s += " " + line.text;
+        return s;
     }
 
-    void arm_timer() {
-        timer_->expires_after(opts_.timeout);
-        timer_->async_wait([this](std::error_code ec) {
-            if (ec || finished_) return;
-            timed_out_ = true;
-            stream_->close();
-        });
-    }
-
-    void start_read() {
-        auto buf = session_->prepare(64 * 1024);
-        arm_timer();
-        stream_->async_read_some(asio::buffer(buf.data(), buf.size()),
-                                 [this](std::error_code ec, std::size_t n) {
-                                     timer_->cancel();
-                                     session_->commit(ec ? 0 : n);
-                                     if (finished_) return;
-                                     if (ec) return io_failed(ec, "reading from");
-                                     pump();
-                                 });
-    }
-
-    void start_write() {
-        const std::string_view out = session_->pending_output();
-        arm_timer();
-        asio::async_write(*stream_, asio::buffer(out.data(), out.size()),
-                          [this](std::error_code ec, std::size_t n) {
-                              timer_->cancel();
-                              if (finished_) return;
-                              if (ec) return io_failed(ec, "writing to");
-                              session_->consume_output(n);
-                              pump();
-                          });
-    }
-
-    void start_tls() {
-        net::async_start_tls(*stream_, tls_, opts_.host, opts_.timeout, [this](std::error_code ec) {
-            if (finished_) return;
-            if (ec)
-                return fail(exit_tls, "TLS handshake after STLS with " + where() +
-                                          " failed: " + ec.message() + tls_hint());
-            tls_active_ = true;
-            session_->tls_established();
-            // RFC 2595 section 4: capabilities learnt before TLS are void.
-            send(session_->capa(), pop3::verb::capa);
-            pump();
-        });
-    }
-
-    void io_failed(std::error_code ec, const char* doing) {
-        if (timed_out_)
+    // A failure of the connection itself (the client has closed it).
+    void connection_failed(std::error_code ec, const char* doing) {
+        if (ec == net::errc::timed_out)
             fail(exit_server,
                  "timed out after " + std::to_string(opts_.timeout.count()) + " s " + doing + " " + where());
         else if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated)
@@ -632,273 +550,180 @@ private:
             fail(exit_server, std::string("error ") + doing + " " + where() + ": " + ec.message());
     }
 
-    // Ends the run: a polite TLS close_notify if all went well, else just close.
-    void finish() {
-        if (finished_) return;
-        finished_ = true;
-        if (!quit_ok_ && !failure_) fail(exit_server, "the connection to " + where() + " ended before QUIT");
-        if (!stream_) return;
-        if (failure_ || !stream_->is_tls()) {
-            timer_->cancel();
-            stream_->close();
-            return;
+    asio::awaitable<void> fetch(net::pop3_client& client) {
+        std::error_code ec;
+        auto tok =
+            asio::redirect_error(asio::use_awaitable, ec);  // not const: Asio 1.22 needs a mutable token
+        net::connect_options co;
+        co.host = opts_.host;
+        co.port = opts_.port;
+        co.timeout = opts_.timeout;
+        if (opts_.implicit_tls) co.tls = client.tls_context();
+        co_await client.async_connect(co, tok);
+        if (ec == net::pop3_client_errc::negative_response) {
+            fail(exit_server, where() + " refused the session: " + describe(client.last_error_response()));
+            co_return;
         }
-        timer_->expires_after(std::chrono::seconds(3));
-        timer_->async_wait([this](std::error_code ec) {
-            if (!ec) stream_->close();
-        });
-        stream_->async_shutdown([this](std::error_code) {
-            timer_->cancel();
-            stream_->close();
+        if (ec) {
+            if (is_tls_error(ec))
+                fail(exit_tls, "TLS handshake with " + where() + " failed: " + ec.message() + tls_hint());
+            else
+                fail(exit_connect, "cannot connect to " + where() + ": " + ec.message());
+            co_return;
+        }
+        if (!opts_.implicit_tls) {
+            // RFC 2595 section 4: STLS first, whatever CAPA said; refuse to go on without it.
+            co_await client.async_stls(tok);
+            if (ec == net::pop3_client_errc::negative_response) {
+                fail(exit_tls, where() + " refused STLS (" + describe(client.last_error_response()) +
+                                   "); not sending the password unencrypted (try --tls implicit)");
+                co_return;
+            }
+            if (ec) {
+                if (is_tls_error(ec))
+                    fail(exit_tls, "TLS handshake after STLS with " + where() + " failed: " + ec.message() +
+                                       tls_hint());
+                else
+                    connection_failed(ec, "talking to");
+                co_return;
+            }
+        }
+        // The client refuses to send the password before TLS anyway.
+        co_await client.async_login(opts_.user, opts_.password, tok);
+        if (ec == pop3::errc::auth_failed) {
+            fail(exit_auth, "authentication failed for user " + opts_.user + " at " + where() + ": " +
+                                describe(client.last_error_response()));
+        } else if (ec == pop3::errc::maildrop_in_use || ec == pop3::errc::temporary_failure) {
+            // RFC 3206: [IN-USE] and [SYS/TEMP] are not the user's fault.
+            fail(exit_server, "login to " + where() + " as " + opts_.user +
+                                  " refused: " + describe(client.last_error_response()));
+        } else if (ec) {
+            connection_failed(ec, "logging in to");
+            co_return;
+        }
+        if (!failure_) co_await transfer(client);
+        if (client.is_open()) co_await quit(client);
+    }
+
+    asio::awaitable<void> transfer(net::pop3_client& client) {
+        std::error_code ec;
+        auto tok =
+            asio::redirect_error(asio::use_awaitable, ec);  // not const: Asio 1.22 needs a mutable token
+        const auto uidl = co_await client.async_uidl(tok);
+        if (ec == net::pop3_client_errc::negative_response) {
+            if (opts_.keep) {
+                fail(exit_server, where() + " does not support UIDL (" +
+                                      describe(client.last_error_response()) + "), which --keep needs");
+                co_return;
+            }
+            has_uidl_ = false;
+        } else if (ec) {
+            co_return connection_failed(ec, "listing UIDLs at");
+        }
+        for (const auto& u : uidl) uidl_of_[u.number] = u.uid;
+        const auto list = co_await client.async_list(tok);
+        if (ec) {
+            if (ec == net::pop3_client_errc::negative_response)
+                fail(exit_server, "LIST failed: " + describe(client.last_error_response()));
+            else
+                connection_failed(ec, "listing messages at");
+            co_return;
+        }
+        listed_ = true;
+        std::vector<std::uint32_t> todo;
+        for (const auto& m : list) {
+            const auto it = uidl_of_.find(m.number);
+            if (has_uidl_ && it != uidl_of_.end() && uidls_.contains(it->second)) {
+                // Stored by an earlier run; without --keep it is still due for deletion.
+                ++skipped_;
+                if (!opts_.keep) dele(client, m.number);
+            } else {
+                todo.push_back(m.number);
+                total_bytes_ += m.size;
+            }
+        }
+        for (const std::uint32_t n : todo) {
+            if (auto err = maildir_.begin())
+                co_return fail(exit_local, maildir_.what() + ": " + err.message());
+            std::error_code local;
+            co_await client.async_retr(
+                n,
+                [&](std::string_view bytes) {
+                    bytes_ += bytes.size();
+                    local = maildir_.write(bytes);
+                    progress_.update(fetched_, todo.size(), bytes_, total_bytes_, false);
+                    return local;
+                },
+                tok);
+            if (local) co_return fail(exit_local, maildir_.what() + ": " + local.message());
+            if (ec == net::pop3_client_errc::negative_response) {
+                maildir_.abort();
+                ++failed_;
+                progress_.clear();
+                std::cerr << "mailaccess-pop3-fetch: message " << n
+                          << " could not be fetched: " << describe(client.last_error_response()) << "\n";
+                continue;
+            }
+            if (ec) co_return connection_failed(ec, "reading from");
+            if (auto err = maildir_.commit())
+                co_return fail(exit_local, maildir_.what() + ": " + err.message());
+            ++fetched_;
+            const auto it = uidl_of_.find(n);
+            if (has_uidl_ && it != uidl_of_.end()) {
+                if (auto err = uidls_.append(it->second))
+                    co_return fail(exit_local, uidls_.what() + ": " + err.message());
+            }
+            // The message is durable locally: only now may the server drop it.
+            if (!opts_.keep) dele(client, n);
+            progress_.update(fetched_, todo.size(), bytes_, total_bytes_, true);
+        }
+    }
+
+    // DELE without waiting: the client pipelines it behind the next RETR.
+    void dele(net::pop3_client& client, std::uint32_t n) {
+        client.async_dele(n, [this, n, &client](std::error_code ec, std::string) {
+            if (!ec) {
+                ++marked_;
+                dele_ok_.insert(n);
+            } else if (ec == net::pop3_client_errc::negative_response) {
+                std::cerr << "mailaccess-pop3-fetch: message " << n
+                          << " could not be deleted: " << describe(client.last_error_response()) << "\n";
+            }
         });
     }
 
-    // Records the first failure. After a rejected login or a local storage
-    // error the session is still sound, so it ends with QUIT (DELEs for
-    // messages already stored take effect); otherwise it closes at once.
+    // After a rejected login or a local storage error the session is still
+    // sound, so it ends with QUIT (DELEs for messages already stored take effect).
+    asio::awaitable<void> quit(net::pop3_client& client) {
+        std::error_code ec;
+        co_await client.async_quit(asio::redirect_error(asio::use_awaitable, ec));
+        // DELE callbacks run on the client's strand: let those queued before run.
+        co_await asio::post(client.get_executor(), asio::use_awaitable);
+        if (!ec) {
+            quit_ok_ = true;
+        } else if (ec == net::pop3_client_errc::negative_response) {
+            if (marked_ > 0)
+                fail(exit_server, where() + " could not remove the fetched messages: " +
+                                      describe(client.last_error_response()));
+            else
+                quit_ok_ = true;  // nothing depended on the UPDATE state
+        } else if (!failure_) {
+            fail(exit_server, "the connection to " + where() + " ended before QUIT: " + ec.message());
+        }
+    }
+
+    // Records the first failure.
     void fail(int status, std::string message) {
         if (!failure_) {
             failure_ = status;
             error_ = std::move(message);
         }
-        stopping_ = true;
         maildir_.abort();
-        if (finished_) return;
-        if (!stream_ || (status != exit_local && status != exit_auth)) {
-            finished_ = true;
-            if (timer_) timer_->cancel();
-            if (stream_) stream_->close();
-            return;
-        }
-        maybe_quit();
     }
 
     int local_failure(const std::string& what, std::error_code ec) {
         fail(exit_local, what + ": " + ec.message());
         return report();
-    }
-
-    void send(std::error_code ec, pop3::verb v, std::uint32_t message = 0) {
-        if (ec)
-            return fail(exit_usage, std::string("cannot send ") + pop3::to_string(v) + ": " + ec.message());
-        expected_.push_back({v, message});
-    }
-
-    // --- the fetch logic, driven by session events -------------------------
-
-    void on_event(const pop3::client_action& act) {
-        if (auto* st = std::get_if<pop3::client_status>(&act)) return on_status(*st);
-        if (auto* line = std::get_if<pop3::client_line>(&act)) return on_line(*line);
-        if (auto* end = std::get_if<pop3::client_lines_end>(&act)) {
-            if (end->command == pop3::verb::capa) return after_capa();
-            if (end->command == pop3::verb::list) return plan_transfer();
-            return;
-        }
-        if (std::holds_alternative<pop3::body_begin>(act)) return on_body_begin();
-        if (auto* data = std::get_if<pop3::body_data>(&act)) return on_body_data(data->bytes);
-        if (std::holds_alternative<pop3::body_end>(act)) return on_body_end();
-    }
-
-    static std::string describe(const pop3::status_line& line) {
-        std::string s = line.kind == pop3::status::err ? "-ERR" : "+OK";
-        if (!line.code.empty()) s += " [" + line.code + "]";
-        if (!line.text.empty()) s += " " + line.text;
-        return s;
-    }
-
-    void on_status(const pop3::client_status& st) {
-        const bool ok = st.line.kind == pop3::status::ok;
-        if (!st.command) {  // the greeting
-            if (!ok) return fail(exit_server, where() + " refused the session: " + describe(st.line));
-            return send(session_->capa(), pop3::verb::capa);
-        }
-        MAILACCESS_ASSERT(!expected_.empty() && expected_.front().verb == *st.command);
-        const sent cmd = expected_.front();
-        expected_.pop_front();
-        switch (cmd.verb) {
-            case pop3::verb::capa:
-                if (!ok) after_capa();  // no CAPA (RFC 1939-only server): proceed without
-                return;
-            case pop3::verb::stls:
-                if (!ok)
-                    fail(exit_tls, where() + " refused STLS (" + describe(st.line) +
-                                       "); not sending the password unencrypted (try --tls implicit)");
-                return;
-            case pop3::verb::user:
-                if (!ok) return auth_failed(st.line);
-                return send(session_->pass(opts_.password), pop3::verb::pass);
-            case pop3::verb::pass:
-            case pop3::verb::auth:
-                if (!ok) return auth_failed(st.line);
-                authenticated_ = true;
-                send(session_->uidl(), pop3::verb::uidl);
-                return send(session_->list(), pop3::verb::list);
-            case pop3::verb::uidl:
-                if (!ok) {
-                    if (opts_.keep)
-                        return fail(exit_server, where() + " does not support UIDL (" + describe(st.line) +
-                                                     "), which --keep needs");
-                    has_uidl_ = false;
-                }
-                return;
-            case pop3::verb::list:
-                if (!ok) fail(exit_server, "LIST failed: " + describe(st.line));
-                return;
-            case pop3::verb::retr:
-                current_ = cmd.message;
-                if (!ok) {
-                    ++failed_;
-                    --retr_outstanding_;
-                    progress_.clear();
-                    std::cerr << "mailaccess-pop3-fetch: message " << cmd.message
-                              << " could not be fetched: " << describe(st.line) << "\n";
-                    fill_window();
-                }
-                return;
-            case pop3::verb::dele:
-                if (ok) {
-                    ++marked_;
-                    dele_ok_.insert(cmd.message);
-                } else {
-                    std::cerr << "mailaccess-pop3-fetch: message " << cmd.message
-                              << " could not be deleted: " << describe(st.line) << "\n";
-                }
-                return;
-            case pop3::verb::quit:
-                if (ok) {
-                    quit_ok_ = true;
-                } else if (marked_ > 0) {
-                    fail(exit_server,
-                         where() + " could not remove the fetched messages: " + describe(st.line));
-                } else {
-                    quit_ok_ = true;  // nothing depended on the UPDATE state
-                }
-                return;
-            default: return;
-        }
-    }
-
-    void auth_failed(const pop3::status_line& line) {
-        // RFC 3206: [IN-USE] and [SYS/TEMP] are not the user's fault.
-        if (line.code == "IN-USE" || line.code == "SYS/TEMP" || line.code == "SYS/PERM")
-            return fail(exit_server,
-                        "login to " + where() + " as " + opts_.user + " refused: " + describe(line));
-        fail(exit_auth,
-             "authentication failed for user " + opts_.user + " at " + where() + ": " + describe(line));
-    }
-
-    void after_capa() {
-        if (!tls_active_) {
-            // RFC 2595 section 4: STLS first, whatever CAPA said; refuse to go on without it.
-            return send(session_->stls(), pop3::verb::stls);
-        }
-        if (authenticated_ || auth_started_) return;
-        auth_started_ = true;
-        // Never reached without TLS: the password only travels encrypted.
-        MAILACCESS_ASSERT(stream_ && stream_->is_tls());
-        const auto& caps = session_->capabilities();
-        bool user_cap = caps.empty();
-        bool sasl_plain = false;
-        for (const auto& c : caps) {
-            if (c == "USER") user_cap = true;
-            if (c.rfind("SASL ", 0) == 0 && (" " + c + " ").find(" PLAIN ") != std::string::npos)
-                sasl_plain = true;
-        }
-        pipelining_ = std::find(caps.begin(), caps.end(), "PIPELINING") != caps.end();
-        if (!user_cap && sasl_plain)
-            return send(session_->auth_plain(opts_.user, opts_.password), pop3::verb::auth);
-        send(session_->user(opts_.user), pop3::verb::user);
-    }
-
-    void on_line(const pop3::client_line& line) {
-        if (line.command != pop3::verb::uidl && line.command != pop3::verb::list) return;
-        // "msg uidl" (RFC 1939 section 7) or "msg octets" (section 5).
-        const std::string_view text = line.text;
-        const std::size_t sp = text.find(' ');
-        if (sp == std::string_view::npos) return;
-        std::uint32_t n = 0;
-        auto [p, ec] = std::from_chars(text.data(), text.data() + sp, n);
-        if (ec != std::errc{} || p != text.data() + sp) return;
-        std::string_view rest = text.substr(sp + 1);
-        rest = rest.substr(0, rest.find(' '));
-        if (line.command == pop3::verb::uidl) {
-            uidl_of_[n] = std::string(rest);
-        } else {
-            std::uint64_t size = 0;
-            std::from_chars(rest.data(), rest.data() + rest.size(), size);
-            listing_.emplace_back(n, size);
-        }
-    }
-
-    void plan_transfer() {
-        if (stopping_) return;
-        for (const auto& [n, size] : listing_) {
-            const auto it = uidl_of_.find(n);
-            const bool known = has_uidl_ && it != uidl_of_.end() && uidls_.contains(it->second);
-            if (known) {
-                // Stored by an earlier run; without --keep it is still due for deletion.
-                ++skipped_;
-                if (!opts_.keep) send(session_->dele(n), pop3::verb::dele, n);
-            } else {
-                todo_.push_back(n);
-                total_bytes_ += size;
-            }
-        }
-        listed_ = true;
-        fill_window();
-    }
-
-    // Keeps up to `window` RETRs outstanding: 1 without PIPELINING, a few
-    // with it. Few enough that commands never fill the socket buffers.
-    void fill_window() {
-        const std::size_t window = pipelining_ ? 8 : 1;
-        while (!stopping_ && next_todo_ < todo_.size() && retr_outstanding_ < window) {
-            const std::uint32_t n = todo_[next_todo_++];
-            send(session_->retr(n), pop3::verb::retr, n);
-            ++retr_outstanding_;
-        }
-        maybe_quit();
-    }
-
-    void maybe_quit() {
-        if (quit_sent_ || finished_) return;
-        if (!stopping_ && (!listed_ || retr_outstanding_ > 0 || next_todo_ < todo_.size())) return;
-        if (stopping_ && retr_outstanding_ > 0) return;  // let replies in flight drain first
-        quit_sent_ = true;
-        send(session_->quit(), pop3::verb::quit);
-    }
-
-    void on_body_begin() {
-        if (stopping_) return;  // a local error happened: discard, do not delete
-        if (auto ec = maildir_.begin()) fail(exit_local, maildir_.what() + ": " + ec.message());
-    }
-
-    void on_body_data(std::string_view bytes) {
-        bytes_ += bytes.size();
-        if (maildir_.is_writing()) {
-            if (auto ec = maildir_.write(bytes)) fail(exit_local, maildir_.what() + ": " + ec.message());
-        }
-        progress_.update(fetched_, todo_.size(), bytes_, total_bytes_, false);
-    }
-
-    void on_body_end() {
-        --retr_outstanding_;
-        if (maildir_.is_writing()) {
-            if (auto ec = maildir_.commit()) {
-                fail(exit_local, maildir_.what() + ": " + ec.message());
-            } else {
-                ++fetched_;
-                const auto it = uidl_of_.find(current_);
-                if (has_uidl_ && it != uidl_of_.end()) {
-                    if (auto uec = uidls_.append(it->second))
-                        fail(exit_local, uidls_.what() + ": " + uec.message());
-                }
-                // The message is durable locally: only now may the server drop it.
-                if (!opts_.keep && !stopping_) send(session_->dele(current_), pop3::verb::dele, current_);
-            }
-        }
-        progress_.update(fetched_, todo_.size(), bytes_, total_bytes_, true);
-        fill_window();
     }
 
     // Final UIDL bookkeeping and the summary; returns the exit status.
@@ -943,36 +768,16 @@ private:
         return failed_ > 0 ? exit_server : exit_ok;
     }
 
-    asio::io_context& io_;
     options& opts_;
-    std::optional<pop3::client_session> session_;
-    std::shared_ptr<asio::ssl::context> tls_;
-    std::optional<net::stream> stream_;
-    std::optional<asio::steady_timer> timer_;
     maildir_writer maildir_;
     uidl_file uidls_;
     progress_bar progress_;
 
-    std::deque<sent> expected_;
     std::map<std::uint32_t, std::string> uidl_of_;
-    std::vector<std::pair<std::uint32_t, std::uint64_t>> listing_;
-    std::vector<std::uint32_t> todo_;
     std::set<std::uint32_t> dele_ok_;
-    std::size_t next_todo_ = 0;
-    std::size_t retr_outstanding_ = 0;
-    std::uint32_t current_ = 0;
-
-    bool tls_active_ = false;
-    bool authenticated_ = false;
-    bool auth_started_ = false;
-    bool pipelining_ = false;
     bool has_uidl_ = true;
     bool listed_ = false;
-    bool stopping_ = false;
-    bool quit_sent_ = false;
     bool quit_ok_ = false;
-    bool timed_out_ = false;
-    bool finished_ = false;
 
     std::uint64_t fetched_ = 0;
     std::uint64_t skipped_ = 0;
@@ -989,7 +794,6 @@ private:
 
 int main(int argc, char** argv) {
     options opts = parse_args(argc, argv);
-    asio::io_context io;
-    fetcher f(io, opts);
+    fetcher f(opts);
     return f.run();
 }
