@@ -1,5 +1,7 @@
 # FindAsio: standalone Asio (Debian libasio-dev) is header-only with no CMake
-# package. Defines asio::asio with ASIO_STANDALONE and ASIO_NO_DEPRECATED.
+# package. Defines asio::asio with ASIO_STANDALONE and ASIO_NO_DEPRECATED, and
+# with clang ASIO_HAS_CO_AWAIT=1: Asio 1.22 detects C++20 coroutines only
+# through <experimental/coroutine>, which libstdc++ 12 lacks (gcc needs nothing).
 find_path(Asio_INCLUDE_DIR asio.hpp HINTS ${Asio_ROOT}/include)
 if(Asio_INCLUDE_DIR AND EXISTS ${Asio_INCLUDE_DIR}/asio/version.hpp)
   file(STRINGS ${Asio_INCLUDE_DIR}/asio/version.hpp _asio_version_line REGEX "define ASIO_VERSION ")
@@ -16,7 +18,7 @@ if(Asio_FOUND AND NOT TARGET asio::asio)
   add_library(asio::asio INTERFACE IMPORTED)
   set_target_properties(asio::asio PROPERTIES
     INTERFACE_INCLUDE_DIRECTORIES ${Asio_INCLUDE_DIR}
-    INTERFACE_COMPILE_DEFINITIONS "ASIO_STANDALONE;ASIO_NO_DEPRECATED"
+    INTERFACE_COMPILE_DEFINITIONS "ASIO_STANDALONE;ASIO_NO_DEPRECATED;$<$<CXX_COMPILER_ID:Clang>:ASIO_HAS_CO_AWAIT=1>"
     INTERFACE_LINK_LIBRARIES Threads::Threads)
 endif()
 mark_as_advanced(Asio_INCLUDE_DIR)

@@ -184,6 +184,9 @@ MAILACCESS_API void cancel_pop3_op(const std::weak_ptr<pop3_client_impl>& impl, 
 
 // Installed in a handler's cancellation slot.
 struct pop3_cancel_handler {
+    // A constructor, not an aggregate: slot.emplace constructs with
+    // parentheses, which clang 14 does not allow for aggregates (P0960).
+    pop3_cancel_handler(std::weak_ptr<pop3_client_impl> i, std::uint64_t n) : impl(std::move(i)), id(n) {}
     std::weak_ptr<pop3_client_impl> impl;
     std::uint64_t id = 0;
     void operator()(asio::cancellation_type type) const { cancel_pop3_op(impl, id, type); }
