@@ -151,7 +151,8 @@ TEST_CASE("nstring_view: NIL, quoted with escapes, literals", "[imap][fetch_view
 }
 
 TEST_CASE("fetch_view: every item kind", "[imap][fetch_view]") {
-    const fetch_view v = parse_ok(
+    // Named: the views point into it (a temporary would be gone by the CHECKs).
+    const std::string message =
         "* 7 FETCH (MODSEQ (12345) BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 "
         "92) "
         "BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 10 1 NIL NIL NIL NIL)(\"MESSAGE\" "
@@ -162,7 +163,8 @@ TEST_CASE("fetch_view: every item kind", "[imap][fetch_view]") {
         "\"loc\" 7 "
         "(1 \"x\" NIL)) "
         "BINARY.SIZE[1.2] 77 BINARY[1]<5> ~{3}\r\na\0b RFC822 NIL RFC822.TEXT {2}\r\nhi BODY[1.MIME] \"\" "
-        "BODY[]<0> NIL RFC822.HEADER \"Subject: x\")\r\n"s);
+        "BODY[]<0> NIL RFC822.HEADER \"Subject: x\")\r\n"s;
+    const fetch_view v = parse_ok(message);
     REQUIRE(v.items().size() == 10);
     CHECK(v.items()[0].type == kind::modseq);
     CHECK(v.items()[0].number == 12345);
