@@ -17,18 +17,21 @@ constexpr const char* special_use_name = "mailaccess-special-use";
 constexpr const char* subscriptions_name = "subscriptions";
 constexpr std::size_t max_small_file = 1024 * 1024;
 
-std::set<std::string> read_lines(const fs::path& file) {
+// The non-empty lines of `text`.
+std::set<std::string> non_empty_lines(std::string_view text) {
     std::set<std::string> out;
-    auto text = read_file(file, max_small_file);
-    if (!text) return out;
-    std::string_view rest = *text;
-    while (!rest.empty()) {
-        const std::size_t nl = rest.find('\n');
-        const std::string_view line = rest.substr(0, nl);
-        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    while (!text.empty()) {
+        const std::size_t nl = text.find('\n');
+        const std::string_view line = text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
         if (!line.empty()) out.emplace(line);
     }
     return out;
+}
+
+std::set<std::string> read_lines(const fs::path& file) {
+    auto text = read_file(file, max_small_file);
+    return text ? non_empty_lines(*text) : std::set<std::string>{};
 }
 
 const char* special_use_word(store::special_use u) {
@@ -107,27 +110,16 @@ std::optional<std::string> subscription_from_v2(std::string_view line) {
 }  // namespace
 
 std::set<std::string> read_subscriptions(const fs::path& maildir) {
-    std::set<std::string> out;
     auto text = read_file(maildir / subscriptions_name, max_small_file);
-    if (!text) return out;
-    std::string_view rest = *text;
-    const bool v2 = rest.substr(0, 2) == "V\t";
-    if (v2) {
-        // Header lines up to the first empty one.
-        const std::size_t end = rest.find("\n\n");
-        rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 2);
-    }
-    while (!rest.empty()) {
-        const std::size_t nl = rest.find('\n');
-        const std::string_view line = rest.substr(0, nl);
-        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-        if (line.empty()) continue;
-        if (!v2) {
-            out.emplace(line);
-        } else if (auto name = subscription_from_v2(line)) {
-            out.insert(std::move(*name));
-        }
-    }
+    if (!text) return {};
+    const std::string_view all = *text;
+    if (all.substr(0, 2) != "V\t") return non_empty_lines(all);  // version 1
+    // Version 2: header lines up to the first empty one, then the names.
+    const std::size_t end = all.find("\n\n");
+    if (end == std::string_view::npos) return {};
+    std::set<std::string> out;
+    for (const auto& line : non_empty_lines(all.substr(end + 2)))
+        if (auto name = subscription_from_v2(line)) out.insert(std::move(*name));
     return out;
 }
 
