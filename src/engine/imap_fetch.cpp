@@ -81,13 +81,14 @@ std::optional<std::string> header_fields_cache_key(const imap::section_spec& sec
     return key;
 }
 
-// A HEADER.FIELDS answer from the store's message cache, partial applied.
-result<mime::section_content> header_fields_from_cache(store::mailbox& box, std::uint32_t uid,
-                                                       const imap::section_spec& section,
-                                                       std::optional<imap::partial> range) {
+// A HEADER.FIELDS answer from the store's message cache, partial applied;
+// nothing when the section is not cached (or not cacheable).
+std::optional<mime::section_content> header_fields_from_cache(store::mailbox& box, std::uint32_t uid,
+                                                              const imap::section_spec& section,
+                                                              std::optional<imap::partial> range) {
     const auto key = header_fields_cache_key(section);
     auto cached = key ? box.cached(uid, *key) : std::nullopt;
-    if (!cached) return unexpected(make_error_code(mailaccess::errc::invalid_argument));
+    if (!cached) return std::nullopt;
     mime::section_content content;
     content.full_size = cached->size();
     content.generated = std::move(*cached);
@@ -228,10 +229,11 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                 if (!content) {
                     auto message = bytes_of(m);
                     if (!message) return unexpected(message.error());
-                    content = mime::resolve_section(*structure, section, a.range(), **message);
-                    if (!content) return unexpected(content.error());
-                    if (content->generated)
-                        header_fields_to_cache(*selected, m.uid, section, *content->generated);
+                    auto resolved = mime::resolve_section(*structure, section, a.range(), **message);
+                    if (!resolved) return unexpected(resolved.error());
+                    if (resolved->generated)
+                        header_fields_to_cache(*selected, m.uid, section, *resolved->generated);
+                    content = std::move(*resolved);
                 }
                 if (content->origin) item.origin = static_cast<std::uint32_t>(*content->origin);
                 if (content->generated) {
