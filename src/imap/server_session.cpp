@@ -75,6 +75,17 @@ bool is_selected_only(const command::body_type& b) {
            std::holds_alternative<cmd::copy>(b) || std::holds_alternative<cmd::move>(b);
 }
 
+// A tagged status response; untagged when the client's tag was unusable.
+status_response tagged_status(std::string_view tag, status_kind status, std::optional<response_code> code,
+                              std::string_view text) {
+    status_response s;
+    if (auto t = imap::tag::make(tag)) s.tagged = std::move(*t);
+    s.status = status;
+    s.code = std::move(code);
+    s.text = std::string(text);
+    return s;
+}
+
 }  // namespace
 
 server_session::server_session(server_options options)
@@ -237,28 +248,18 @@ void server_session::untagged(const response& r) {
 
 void server_session::tagged(std::string_view tag, status_kind status, std::optional<response_code> code,
                             std::string_view text) {
-    auto t = imap::tag::make(tag);
-    status_response s;
-    if (t) s.tagged = std::move(*t);  // otherwise untagged: the client's tag was unusable
-    s.status = status;
-    s.code = std::move(code);
     // A BAD is the client's doing, and says so (RFC 5530 section 3,
     // CLIENTBUG), so a log or a user sees at once whose bug it is. The one
     // BAD that is not a bug, a cancelled authentication, goes through
     // `cancelled_authentication`.
-    if (status == status_kind::bad && !s.code) s.code = response_code::simple(response_code_kind::clientbug);
-    s.text = std::string(text);
-    untagged(s);
+    if (status == status_kind::bad && !code) code = response_code::simple(response_code_kind::clientbug);
+    untagged(tagged_status(tag, status, std::move(code), text));
 }
 
 void server_session::cancelled_authentication(std::string_view tag) {
     // RFC 3501 section 6.2.2: the client cancelled with "*", and the server
     // MUST answer BAD; the protocol's way to stop, not a client bug.
-    status_response s;
-    if (auto t = imap::tag::make(tag)) s.tagged = std::move(*t);
-    s.status = status_kind::bad;
-    s.text = "Authentication aborted.";
-    untagged(s);
+    untagged(tagged_status(tag, status_kind::bad, std::nullopt, "Authentication aborted."));
 }
 
 void server_session::write_untagged(std::vector<reply_data>& items) {
