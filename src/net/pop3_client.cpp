@@ -767,8 +767,8 @@ std::unique_ptr<pop3_op> make_pop3_simple_op(pop3::verb kind, std::uint32_t n,
     return std::make_unique<simple_op>(kind, n, std::move(done));
 }
 
-void cancel_pop3_op(const std::weak_ptr<pop3_client_impl>& impl, std::uint64_t id,
-                    asio::cancellation_type type) {
+void cancel_operation(const std::weak_ptr<pop3_client_impl>& impl, std::uint64_t id,
+                      asio::cancellation_type type) {
     auto self = impl.lock();
     if (!self) return;
     asio::post(self->strand_, [self, id, type] { self->abort_op(id, asio::error::operation_aborted, type); });

@@ -1,6 +1,6 @@
 #include <mailaccess/net/pop3_client.hpp>
 
-#include "fake_pop3_server.hpp"
+#include "fake_server.hpp"
 #include "fixture.hpp"
 
 #include <mailaccess/auth/passwd_file.hpp>
@@ -264,7 +264,7 @@ net::pop3_client_options fake_options() {
     return o;
 }
 
-net::connect_options fake_connect(const test::fake_pop3_server& fake) {
+net::connect_options fake_connect(const test::fake_server& fake) {
     net::connect_options c;
     c.host = "127.0.0.1";
     c.port = fake.port();
@@ -273,7 +273,7 @@ net::connect_options fake_connect(const test::fake_pop3_server& fake) {
 }
 
 // Greeting and a CAPA reply, then `rest`.
-test::fake_pop3_server::script greet(std::string capa, std::function<void(test::fake_connection&)> rest) {
+test::fake_server::script greet(std::string capa, std::function<void(test::fake_connection&)> rest) {
     return [capa = std::move(capa), rest = std::move(rest)](test::fake_connection& c) {
         c.write("+OK fake ready\r\n");
         if (!c.expect("CAPA")) return;
@@ -290,7 +290,7 @@ struct fake_run {
     net::pop3_client client;
     explicit fake_run(net::pop3_client_options o = fake_options())
         : client(io.get_executor(), std::move(o)) {}
-    std::error_code connect(const test::fake_pop3_server& fake) {
+    std::error_code connect(const test::fake_server& fake) {
         std::error_code result = net::errc::timed_out;
         client.async_connect(fake_connect(fake),
                              [&](std::error_code ec, std::vector<std::string>) { result = ec; });
@@ -497,7 +497,7 @@ TEST_CASE("pop3_client verifies certificates and refuses plaintext logins", "[ne
 
 TEST_CASE("pop3_client against misbehaving servers", "[net][pop3_client]") {
     SECTION("the connection drops in the middle of RETR") {
-        test::fake_pop3_server fake(greet(no_capa, [](test::fake_connection& c) {
+        test::fake_server fake(greet(no_capa, [](test::fake_connection& c) {
             if (!c.expect("RETR 1")) return;
             c.write("+OK 4000 octets\r\nSubject: cut\r\n\r\npartial line\r\nand more");
             c.close();
@@ -511,7 +511,7 @@ TEST_CASE("pop3_client against misbehaving servers", "[net][pop3_client]") {
         CHECK(noop_error(r) == net::pop3_client_errc::connection_closed);
     }
     SECTION("garbage instead of a status line") {
-        test::fake_pop3_server fake(greet(no_capa, [](test::fake_connection& c) {
+        test::fake_server fake(greet(no_capa, [](test::fake_connection& c) {
             if (!c.expect("RETR 1")) return;
             c.write("HELLO THERE\r\n");
             c.wait_closed();
@@ -522,7 +522,7 @@ TEST_CASE("pop3_client against misbehaving servers", "[net][pop3_client]") {
         CHECK(noop_error(r) == net::pop3_client_errc::connection_closed);
     }
     SECTION("a server that never answers: the deadline fires") {
-        test::fake_pop3_server fake(greet(no_capa, [](test::fake_connection& c) { c.wait_closed(); }));
+        test::fake_server fake(greet(no_capa, [](test::fake_connection& c) { c.wait_closed(); }));
         fake_run r;
         REQUIRE_FALSE(r.connect(fake));
         r.client.set_timeout(200ms);
@@ -536,7 +536,7 @@ TEST_CASE("pop3_client against misbehaving servers", "[net][pop3_client]") {
         CHECK_FALSE(r.client.is_open());
     }
     SECTION("a greeting that never comes: the connect deadline fires") {
-        test::fake_pop3_server fake([](test::fake_connection& c) { c.wait_closed(); });
+        test::fake_server fake([](test::fake_connection& c) { c.wait_closed(); });
         fake_run r;
         auto co = fake_connect(fake);
         co.timeout = 200ms;
@@ -546,7 +546,7 @@ TEST_CASE("pop3_client against misbehaving servers", "[net][pop3_client]") {
         CHECK(ec == net::errc::timed_out);
     }
     SECTION("an announced body over the limit") {
-        test::fake_pop3_server fake(greet(no_capa, [](test::fake_connection& c) {
+        test::fake_server fake(greet(no_capa, [](test::fake_connection& c) {
             if (!c.expect("RETR 1")) return;
             c.write("+OK 5000 octets\r\n" + std::string(4000, 'x') + "\r\n.\r\n");
             c.wait_closed();
@@ -559,7 +559,7 @@ TEST_CASE("pop3_client against misbehaving servers", "[net][pop3_client]") {
         CHECK(noop_error(r) == net::pop3_client_errc::connection_closed);
     }
     SECTION("an unannounced body over the limit") {
-        test::fake_pop3_server fake(greet(no_capa, [](test::fake_connection& c) {
+        test::fake_server fake(greet(no_capa, [](test::fake_connection& c) {
             if (!c.expect("RETR 1")) return;
             std::string body = "+OK\r\n";
             for (int i = 0; i < 200; ++i) body += "0123456789012345678901234567890123456789\r\n";
@@ -575,7 +575,7 @@ TEST_CASE("pop3_client against misbehaving servers", "[net][pop3_client]") {
         CHECK(got.size() <= 1000 + 64 * 1024);
     }
     SECTION("bytes behind the +OK to STLS are refused (CVE-2011-0411)") {
-        test::fake_pop3_server fake(greet("+OK\r\nSTLS\r\n.\r\n", [](test::fake_connection& c) {
+        test::fake_server fake(greet("+OK\r\nSTLS\r\n.\r\n", [](test::fake_connection& c) {
             if (!c.expect("STLS")) return;
             c.write("+OK go ahead\r\n+OK injected\r\n");
             c.wait_closed();
@@ -593,7 +593,7 @@ TEST_CASE("pop3_client against misbehaving servers", "[net][pop3_client]") {
 TEST_CASE("pop3_client login falls back to USER/PASS and maps RFC 3206 codes", "[net][pop3_client]") {
     std::vector<std::string> seen;
     {
-        test::fake_pop3_server fake(greet("+OK\r\nUSER\r\nUIDL\r\n.\r\n", [&seen](test::fake_connection& c) {
+        test::fake_server fake(greet("+OK\r\nUSER\r\nUIDL\r\n.\r\n", [&seen](test::fake_connection& c) {
             auto user = c.read_line();
             if (!user) return;
             seen.push_back(*user);
@@ -621,7 +621,7 @@ TEST_CASE("pop3_client login falls back to USER/PASS and maps RFC 3206 codes", "
 
 TEST_CASE("pop3_client pipelines when the server offers PIPELINING", "[net][pop3_client]") {
     std::vector<std::string> batch;
-    test::fake_pop3_server fake(greet("+OK\r\nPIPELINING\r\n.\r\n", [&batch](test::fake_connection& c) {
+    test::fake_server fake(greet("+OK\r\nPIPELINING\r\n.\r\n", [&batch](test::fake_connection& c) {
         // All three commands must arrive before any reply is sent.
         for (int i = 0; i < 3; ++i) {
             auto line = c.read_line();
@@ -659,7 +659,7 @@ TEST_CASE("pop3_client pipelines when the server offers PIPELINING", "[net][pop3
 }
 
 TEST_CASE("pop3_client cancellation through a cancellation slot", "[net][pop3_client]") {
-    test::fake_pop3_server fake(greet(no_capa, [](test::fake_connection& c) { c.wait_closed(); }));
+    test::fake_server fake(greet(no_capa, [](test::fake_connection& c) { c.wait_closed(); }));
     fake_run r;
     REQUIRE_FALSE(r.connect(fake));
     asio::cancellation_signal stat_signal, noop_signal;
@@ -697,7 +697,7 @@ TEST_CASE("pop3_client cancellation through a cancellation slot", "[net][pop3_cl
 }
 
 TEST_CASE("pop3_client cancellation of an awaited operation", "[net][pop3_client]") {
-    test::fake_pop3_server fake(greet(no_capa, [](test::fake_connection& c) { c.wait_closed(); }));
+    test::fake_server fake(greet(no_capa, [](test::fake_connection& c) { c.wait_closed(); }));
     run_coroutine([&](asio::io_context& io) -> asio::awaitable<void> {
         net::pop3_client client(io.get_executor(), fake_options());
         co_await client.async_connect(fake_connect(fake), asio::use_awaitable);

@@ -4,17 +4,12 @@
 #include <mailaccess/core/limits.hpp>
 #include <mailaccess/core/secret.hpp>
 #include <mailaccess/net/client.hpp>
+#include <mailaccess/net/detail/operation.hpp>
 #include <mailaccess/net/tls_context.hpp>
 #include <mailaccess/pop3/types.hpp>
 
 #include <asio/any_io_executor.hpp>
-#include <asio/associated_cancellation_slot.hpp>
-#include <asio/associated_executor.hpp>
-#include <asio/async_result.hpp>
 #include <asio/cancellation_type.hpp>
-#include <asio/execution/outstanding_work.hpp>
-#include <asio/post.hpp>
-#include <asio/prefer.hpp>
 #include <asio/ssl/context.hpp>
 
 #include <chrono>
@@ -120,45 +115,8 @@ public:
     virtual ~pop3_op();
 };
 
-/// Type-erased completion of an operation with a `T` result. `complete` is
-/// called exactly once, on the client's strand.
 template <class T>
-class pop3_completion {
-public:
-    virtual ~pop3_completion() = default;
-    virtual void complete(std::error_code ec, T value) = 0;
-};
-
-template <class T>
-using pop3_completion_ptr = std::unique_ptr<pop3_completion<T>>;
-
-// Adapts a completion handler: keeps its executor busy until completion,
-// and delivers through `asio::post` on the handler's associated executor, so
-// the handler never runs inside the initiating function.
-template <class T, class Handler>
-class pop3_handler_completion final : public pop3_completion<T> {
-public:
-    pop3_handler_completion(Handler handler, const asio::any_io_executor& fallback)
-        : handler_(std::move(handler)),
-          work_(asio::prefer(asio::get_associated_executor(handler_, fallback),
-                             asio::execution::outstanding_work.tracked)) {}
-
-    void complete(std::error_code ec, T value) override {
-        auto slot = asio::get_associated_cancellation_slot(handler_);
-        if (slot.is_connected()) slot.clear();
-        auto work = std::move(work_);
-        asio::post(work, [h = std::move(handler_), ec, v = std::move(value)]() mutable {
-            std::move(h)(ec, std::move(v));
-        });
-    }
-
-private:
-    using work_type = std::decay_t<decltype(asio::prefer(
-        std::declval<asio::associated_executor_t<Handler, asio::any_io_executor>>(),
-        asio::execution::outstanding_work.tracked))>;
-    Handler handler_;
-    work_type work_;
-};
+using pop3_completion_ptr = completion_ptr<T>;
 
 MAILACCESS_API std::unique_ptr<pop3_op> make_pop3_connect_op(
     connect_options options, pop3_completion_ptr<std::vector<std::string>> done);
@@ -179,18 +137,8 @@ MAILACCESS_API std::unique_ptr<pop3_op> make_pop3_simple_op(pop3::verb kind, std
 
 /// Cancels operation `id` of the client behind `impl` (if both still
 /// exist), on the client's strand. Safe from any thread.
-MAILACCESS_API void cancel_pop3_op(const std::weak_ptr<pop3_client_impl>& impl, std::uint64_t id,
-                                   asio::cancellation_type type);
-
-// Installed in a handler's cancellation slot.
-struct pop3_cancel_handler {
-    // A constructor, not an aggregate: slot.emplace constructs with
-    // parentheses, which clang 14 does not allow for aggregates (P0960).
-    pop3_cancel_handler(std::weak_ptr<pop3_client_impl> i, std::uint64_t n) : impl(std::move(i)), id(n) {}
-    std::weak_ptr<pop3_client_impl> impl;
-    std::uint64_t id = 0;
-    void operator()(asio::cancellation_type type) const { cancel_pop3_op(impl, id, type); }
-};
+MAILACCESS_API void cancel_operation(const std::weak_ptr<pop3_client_impl>& impl, std::uint64_t id,
+                                     asio::cancellation_type type);
 
 }  // namespace detail
 
@@ -411,19 +359,12 @@ public:
 private:
     template <class T, class Token, class MakeOp>
     auto initiate(Token&& token, std::chrono::milliseconds deadline, MakeOp make_op) {
-        return asio::async_initiate<Token, void(std::error_code, T)>(
-            [this, deadline](auto handler, MakeOp make) {
-                using handler_type = std::decay_t<decltype(handler)>;
-                auto slot = asio::get_associated_cancellation_slot(handler);
-                auto done = std::make_unique<detail::pop3_handler_completion<T, handler_type>>(
-                    std::move(handler), get_executor());
-                // The slot is set before the operation can run, so it is
-                // touched from one thread only.
-                const std::uint64_t id = next_id();
-                if (slot.is_connected()) slot.template emplace<detail::pop3_cancel_handler>(impl_weak(), id);
+        const std::uint64_t id = next_id();
+        return detail::initiate_operation<T>(
+            std::forward<Token>(token), get_executor(), impl_weak(), id,
+            [this, id, deadline, make = std::move(make_op)](detail::completion_ptr<T> done) mutable {
                 submit(id, make(std::move(done)), deadline);
-            },
-            token, std::move(make_op));
+            });
     }
 
     template <class Token>

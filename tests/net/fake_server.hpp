@@ -1,6 +1,6 @@
 #pragma once
 
-// A scripted, misbehaving POP3 server for client tests: it accepts one
+// A scripted, misbehaving server for the client tests (POP3, IMAP): it accepts one
 // connection on loopback and runs a blocking script on its own thread. The
 // destructor shuts the sockets down, so a script blocked in a read ends and
 // the thread is joined; nothing can hang the test.
@@ -73,11 +73,11 @@ private:
     std::string buf_;
 };
 
-class fake_pop3_server {
+class fake_server {
 public:
     using script = std::function<void(fake_connection&)>;
 
-    explicit fake_pop3_server(script s)
+    explicit fake_server(script s)
         : acceptor_(io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), socket_(io_) {
         thread_ = std::thread([this, s = std::move(s)] {
             std::error_code ec;
@@ -91,7 +91,7 @@ public:
         });
     }
 
-    ~fake_pop3_server() {
+    ~fake_server() {
         ::shutdown(acceptor_.native_handle(), SHUT_RDWR);  // wakes a blocked accept
         if (const int fd = fd_.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
         thread_.join();

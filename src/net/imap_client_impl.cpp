@@ -1,0 +1,335 @@
+#include "imap_client_impl.hpp"
+
+#include <mailaccess/imap/error.hpp>
+#include <mailaccess/net/error.hpp>
+
+#include <asio/buffer.hpp>
+#include <asio/error.hpp>
+#include <asio/strand.hpp>
+#include <asio/write.hpp>
+
+namespace mailaccess::net::detail {
+
+namespace {
+
+// Commands in flight at once: enough to hide the round trip, few enough
+// that neither side's socket buffer fills with commands.
+constexpr std::size_t pipeline_window = 16;
+
+// Responses about the mailbox or the connection, which the host sees
+// through on_update even when an operation also collects them.
+bool is_event(const imap::response& r) {
+    if (auto* v = std::get_if<imap::vanished_data>(&r)) return !v->earlier;
+    if (auto* st = std::get_if<imap::status_response>(&r)) return !st->tagged;
+    return std::holds_alternative<imap::exists_data>(r) || std::holds_alternative<imap::recent_data>(r) ||
+           std::holds_alternative<imap::expunge_data>(r) || std::holds_alternative<imap::flags_data>(r);
+}
+
+}  // namespace
+
+imap_op::~imap_op() = default;
+
+imap_client_impl::imap_client_impl(asio::any_io_executor ex, imap_client_options options)
+    : strand_(asio::make_strand(std::move(ex))), options_(std::move(options)) {
+    if (options_.tls) {
+        tls_ = options_.tls;
+    } else if (auto ctx = make_client_tls_context(options_.tls_options)) {
+        tls_ = *ctx;
+    } else {
+        tls_error_ = ctx.error();
+    }
+}
+
+void imap_client_impl::submit(std::uint64_t id, std::unique_ptr<imap_op_base> op,
+                              std::chrono::milliseconds deadline) {
+    // RFC 2177 section 3: a client that wants to do something else ends
+    // IDLE first; an operation queued behind IDLE is that wish.
+    stop_idle(std::error_code());
+    auto& e = ops_.emplace_back();
+    e.id = id;
+    e.op = std::move(op);
+    e.op->id_ = id;
+    if (deadline != std::chrono::milliseconds::max()) {
+        e.timer.emplace(strand_);
+        e.timer->expires_after(deadline);
+        e.timer->async_wait([self = shared_from_this(), id](std::error_code ec) {
+            if (!ec) self->abort_op(id, errc::timed_out, asio::cancellation_type::terminal);
+        });
+    }
+    pump();
+}
+
+void imap_client_impl::abort_op(std::uint64_t id, std::error_code ec, asio::cancellation_type type) {
+    for (auto it = ops_.begin(); it != ops_.end(); ++it) {
+        if (it->id != id) continue;
+        if (!it->started) {
+            finish(it, ec);
+            pump();
+            return;
+        }
+        if (it->op->stop(*this, ec)) return pump();
+        if ((type & (asio::cancellation_type::terminal | asio::cancellation_type::partial)) ==
+            asio::cancellation_type::none)
+            return;
+        // Its command is out: the protocol state is unknown.
+        finish(it, ec);
+        close_connection(imap_client_errc::connection_closed);
+        return;
+    }
+}
+
+void imap_client_impl::stop_idle(std::error_code ec) {
+    for (auto& e : ops_)
+        if (e.started && e.op->is_idle()) {
+            e.op->stop(*this, ec);
+            pump();
+            return;
+        }
+}
+
+void imap_client_impl::arm_op_timer(asio::steady_timer& timer, std::chrono::milliseconds delay,
+                                    std::uint64_t id) {
+    timer.expires_after(delay);
+    timer.async_wait([self = shared_from_this(), id, gen = generation_](std::error_code ec) {
+        if (ec || gen != self->generation_) return;
+        for (auto& e : self->ops_)
+            if (e.id == id) {
+                e.op->on_timer(*self);
+                return self->pump();
+            }
+    });
+}
+
+void imap_client_impl::finish(std::list<entry>::iterator it, std::error_code ec) {
+    auto op = std::move(it->op);
+    if (it->timer) it->timer->cancel();
+    ops_.erase(it);
+    op->complete(*this, ec);
+}
+
+void imap_client_impl::finish_started(std::list<entry>::iterator it) {
+    const bool fatal = it->op->fatal_;
+    finish(it, it->op->error_);
+    if (fatal) close_connection(imap_client_errc::connection_closed);
+}
+
+void imap_client_impl::close_connection(std::error_code others) {
+    ++generation_;
+    if (stream_) stream_->close();
+    stream_.reset();
+    session_.reset();
+    state_ = state::closed;
+    reading_ = writing_ = handshaking_ = false;
+    tls_active_ = false;
+    while (!ops_.empty() && (ops_.front().started || !ops_.front().op->is_connect()))
+        finish(ops_.begin(), others);
+    pump();
+}
+
+void imap_client_impl::close_all(std::error_code ec) {
+    ++generation_;
+    if (stream_) stream_->close();
+    stream_.reset();
+    session_.reset();
+    if (state_ != state::idle) state_ = state::closed;
+    reading_ = writing_ = handshaking_ = false;
+    tls_active_ = false;
+    while (!ops_.empty()) finish(ops_.begin(), ec);
+}
+
+void imap_client_impl::start_ready_ops() {
+    std::size_t started = 0;
+    for (auto it = ops_.begin(); it != ops_.end();) {
+        if (it->started) {
+            if (it->op->is_exclusive()) return;
+            ++started;
+            ++it;
+            continue;
+        }
+        if (started > 0 && (it->op->is_exclusive() || started >= pipeline_window)) return;
+        if (!it->op->is_connect() && state_ != state::open) {
+            if (state_ == state::connecting) return;
+            auto next = std::next(it);
+            finish(it, state_ == state::idle ? imap_client_errc::not_connected
+                                             : imap_client_errc::connection_closed);
+            it = next;
+            continue;
+        }
+        it->started = true;
+        if (auto ec = it->op->start(*this)) {
+            auto next = std::next(it);
+            finish(it, ec);
+            it = next;
+            continue;
+        }
+        if (it->op->is_exclusive()) return;
+        ++started;
+        ++it;
+    }
+}
+
+std::list<imap_client_impl::entry>::iterator imap_client_impl::find_tag(const imap::tag& t) {
+    for (auto it = ops_.begin(); it != ops_.end() && it->started; ++it)
+        if (it->op->owns(t)) return it;
+    return ops_.end();
+}
+
+void imap_client_impl::on_untagged(imap::response& r) {
+    const bool event = is_event(r);
+    auto claimer = ops_.begin();
+    while (claimer != ops_.end() && claimer->started && !claimer->op->claims(r)) ++claimer;
+    const bool claimed = claimer != ops_.end() && claimer->started;
+    if ((event || !claimed) && options_.on_update) {
+        const auto gen = generation_;
+        options_.on_update(r);
+        if (gen != generation_) return;  // the host closed the client from the handler
+    }
+    if (claimed && claimer->op->on_untagged(*this, r)) finish_started(claimer);
+}
+
+void imap_client_impl::on_body(const imap_body_event& e) {
+    for (auto& op : ops_) {
+        if (!op.started) return;
+        if (op.op->wants_bodies()) return op.op->on_body(*this, e);
+    }
+}
+
+void imap_client_impl::pump() {
+    for (;;) {
+        start_ready_ops();
+        if (state_ != state::open || handshaking_) return;
+        imap::client_event ev = session_->next();
+        if (std::holds_alternative<imap::need_input>(ev)) {
+            if (!reading_ && has_started_op()) start_read();
+            return;
+        }
+        if (std::holds_alternative<imap::write_ready>(ev)) {
+            if (writing_) return;
+            start_write();
+            continue;
+        }
+        if (std::holds_alternative<imap::start_tls>(ev)) return start_tls();
+        if (std::holds_alternative<imap::close_connection>(ev))
+            return close_connection(imap_client_errc::connection_closed);
+        if (auto* err = std::get_if<imap::client_error>(&ev)) {
+            // close_connection follows and fails the others.
+            if (has_started_op()) finish(ops_.begin(), err->error);
+            continue;
+        }
+        if (auto* u = std::get_if<imap::untagged>(&ev)) {
+            on_untagged(u->data);
+            continue;
+        }
+        if (auto* done = std::get_if<imap::completed>(&ev)) {
+            if (done->status.status != imap::status_kind::ok) last_failed_ = done->status;
+            auto it = find_tag(done->tag);
+            if (it != ops_.end() && it->op->on_completed(*this, *done)) finish_started(it);
+            continue;
+        }
+        if (auto* idling = std::get_if<imap::idling>(&ev)) {
+            auto it = find_tag(idling->tag);
+            if (it != ops_.end()) it->op->on_idling(*this);
+            continue;
+        }
+        if (auto* b = std::get_if<imap::body_begin>(&ev)) {
+            on_body(*b);
+            continue;
+        }
+        if (auto* d = std::get_if<imap::body_data>(&ev)) {
+            on_body(*d);
+            continue;
+        }
+        if (auto* e = std::get_if<imap::body_end>(&ev)) {
+            on_body(*e);
+            continue;
+        }
+        if (std::holds_alternative<imap::continuation>(ev)) {
+            // Only an AUTHENTICATE sent with send() asks the host; no op
+            // does that, so cancel the exchange (RFC 3501 section 6.2.2).
+            session_->send_continuation("*");
+            continue;
+        }
+    }
+}
+
+void imap_client_impl::start_read() {
+    reading_ = true;
+    stream_->async_read_some(asio::buffer(rbuf_), [self = shared_from_this(), gen = generation_](
+                                                      std::error_code ec, std::size_t n) {
+        if (gen != self->generation_) return;
+        self->reading_ = false;
+        if (ec) return self->io_failed(ec);
+        self->session_->feed(std::string_view(self->rbuf_.data(), n));
+        self->pump();
+    });
+}
+
+void imap_client_impl::start_write() {
+    // Copied out: the session may append to its buffer while this runs.
+    writing_ = true;
+    wbuf_.assign(session_->pending_output());
+    session_->consume_output(wbuf_.size());
+    asio::async_write(*stream_, asio::buffer(wbuf_),
+                      [self = shared_from_this(), gen = generation_](std::error_code ec, std::size_t) {
+                          if (gen != self->generation_) return;
+                          self->writing_ = false;
+                          if (ec) return self->io_failed(ec);
+                          self->pump();
+                      });
+}
+
+void imap_client_impl::start_tls() {
+    if (!tls_) {
+        if (has_started_op()) finish(ops_.begin(), tls_error_ ? tls_error_ : errc::tls_not_configured);
+        return close_connection(imap_client_errc::connection_closed);
+    }
+    handshaking_ = true;
+    async_start_tls(*stream_, tls_, server_name_, options_.timeout,
+                    [self = shared_from_this(), gen = generation_](std::error_code ec) {
+                        if (gen != self->generation_) return;
+                        self->handshaking_ = false;
+                        if (ec) {
+                            if (self->has_started_op()) self->finish(self->ops_.begin(), ec);
+                            return self->close_connection(imap_client_errc::connection_closed);
+                        }
+                        self->session_->tls_established();
+                        self->tls_active_ = true;
+                        if (self->has_started_op() && self->ops_.front().op->on_tls(*self))
+                            self->finish_started(self->ops_.begin());
+                        self->pump();
+                    });
+}
+
+void imap_client_impl::io_failed(std::error_code ec) {
+    if (has_started_op()) finish(ops_.begin(), ec);
+    close_connection(imap_client_errc::connection_closed);
+}
+
+std::error_code imap_client_impl::begin_connect(connect_options options) {
+    if (state_ == state::open || state_ == state::connecting) return imap_client_errc::already_connected;
+    state_ = state::connecting;
+    ++generation_;
+    server_name_ = options.server_name.empty() ? options.host : options.server_name;
+    const bool implicit = options.tls != nullptr;
+    net::async_connect(
+        strand_, std::move(options),
+        [self = shared_from_this(), gen = generation_, implicit](std::error_code ec, stream s) {
+            if (gen != self->generation_) {
+                if (!ec) s.close();
+                return;
+            }
+            if (ec) {
+                self->state_ = state::closed;
+                if (self->has_started_op()) self->finish(self->ops_.begin(), ec);
+                return self->pump();
+            }
+            self->stream_.emplace(std::move(s));
+            self->session_.emplace(self->options_.session);
+            self->tls_active_ = implicit;
+            self->state_ = state::open;
+            self->pump();
+        });
+    return {};
+}
+
+}  // namespace mailaccess::net::detail
