@@ -15,6 +15,9 @@
 // The password is never sent in plain text: STLS (RFC 2595) is mandatory in
 // the default mode, and authentication starts only once TLS is up.
 
+#include "maildir_writer.hpp"
+#include "posix_file.hpp"
+
 #include <mailaccess/core/assert.hpp>
 #include <mailaccess/core/secret.hpp>
 #include <mailaccess/net/error.hpp>
@@ -56,6 +59,8 @@
 namespace net = mailaccess::net;
 namespace pop3 = mailaccess::pop3;
 using mailaccess::secret;
+using namespace examples::posix_file;
+using examples::maildir_writer;
 
 namespace {
 
@@ -193,158 +198,6 @@ options parse_args(int argc, char** argv) {
     }
     return o;
 }
-
-std::error_code last_errno() { return {errno, std::generic_category()}; }
-
-std::error_code write_all(int fd, std::string_view data) {
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return last_errno();
-        }
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return {};
-}
-
-std::error_code fsync_dir(const std::string& dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return last_errno();
-    std::error_code ec;
-    if (::fsync(fd) != 0) ec = last_errno();
-    ::close(fd);
-    return ec;
-}
-
-// Writes `content` to `path` atomically: a temporary file beside it, fsync,
-// rename over the old one, fsync the directory.
-std::error_code write_file_atomically(const std::string& dir, const std::string& path,
-                                      std::string_view content) {
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return last_errno();
-    std::error_code ec = write_all(fd, content);
-    if (!ec && ::fsync(fd) != 0) ec = last_errno();
-    if (::close(fd) != 0 && !ec) ec = last_errno();
-    if (!ec && ::rename(tmp.c_str(), path.c_str()) != 0) ec = last_errno();
-    if (ec) {
-        ::unlink(tmp.c_str());
-        return ec;
-    }
-    return fsync_dir(dir);
-}
-
-// A Maildir (tmp/ new/ cur/) that receives one message at a time.
-class maildir_writer {
-public:
-    /// Creates DIR and its subdirectories if they are missing.
-    std::error_code open(const std::string& dir) {
-        dir_ = dir;
-        for (const std::string& d : {dir_, dir_ + "/tmp", dir_ + "/new", dir_ + "/cur"}) {
-            if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) return fail("mkdir " + d);
-            struct stat st {};
-            if (::stat(d.c_str(), &st) != 0) return fail("stat " + d);
-            if (!S_ISDIR(st.st_mode)) return fail(d, std::make_error_code(std::errc::not_a_directory));
-        }
-        char host[256] = {};
-        if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "localhost");
-        // Maildir names: '/' and ':' in the host name are written as \057 and \072.
-        for (const char* p = host; *p != '\0'; ++p) {
-            if (*p == '/')
-                host_ += "\\057";
-            else if (*p == ':')
-                host_ += "\\072";
-            else
-                host_ += *p;
-        }
-        return {};
-    }
-
-    /// Starts a new message in tmp/ under a unique name.
-    std::error_code begin() {
-        MAILACCESS_ASSERT(fd_ < 0);
-        for (int attempt = 0; attempt < 100; ++attempt) {
-            const auto now = std::chrono::system_clock::now().time_since_epoch();
-            const auto usec = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-            name_ = std::to_string(usec / 1000000) + ".M" + std::to_string(usec % 1000000) + "P" +
-                    std::to_string(::getpid()) + "Q" + std::to_string(++counter_) + "." + host_;
-            tmp_path_ = dir_ + "/tmp/" + name_;
-            fd_ = ::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-            if (fd_ >= 0) break;
-            if (errno != EEXIST) return fail("create " + tmp_path_);
-        }
-        if (fd_ < 0) return fail("create " + tmp_path_);
-        size_ = 0;
-        held_cr_ = false;
-        return {};
-    }
-
-    /// Appends body bytes. POP3 transmits CRLF; the Maildir gets the local
-    /// convention, LF (a lone CR is kept as it is).
-    std::error_code write(std::string_view bytes) {
-        out_.clear();
-        for (const char c : bytes) {
-            if (held_cr_) {
-                held_cr_ = false;
-                if (c != '\n') out_.push_back('\r');
-            }
-            if (c == '\r') {
-                held_cr_ = true;
-                continue;
-            }
-            out_.push_back(c);
-        }
-        size_ += out_.size();
-        if (auto ec = write_all(fd_, out_)) return fail("write " + tmp_path_, ec);
-        return {};
-    }
-
-    /// Makes the message durable in new/: fsync, rename, fsync new/.
-    std::error_code commit() {
-        if (held_cr_) {  // a lone CR at the very end
-            held_cr_ = false;
-            ++size_;
-            if (auto ec = write_all(fd_, "\r")) return fail("write " + tmp_path_, ec);
-        }
-        if (::fsync(fd_) != 0) return fail("fsync " + tmp_path_);
-        const int fd = std::exchange(fd_, -1);
-        if (::close(fd) != 0) return fail("close " + tmp_path_);
-        const std::string final_path = dir_ + "/new/" + name_ + ",S=" + std::to_string(size_);
-        if (::rename(tmp_path_.c_str(), final_path.c_str()) != 0) return fail("rename into " + final_path);
-        if (auto ec = fsync_dir(dir_ + "/new")) return fail("fsync " + dir_ + "/new", ec);
-        return {};
-    }
-
-    /// Drops the message being written, if any.
-    void abort() noexcept {
-        if (fd_ < 0) return;
-        ::close(std::exchange(fd_, -1));
-        ::unlink(tmp_path_.c_str());
-    }
-
-    bool is_writing() const noexcept { return fd_ >= 0; }
-    const std::string& what() const noexcept { return what_; }
-    ~maildir_writer() { abort(); }
-
-private:
-    std::error_code fail(std::string what, std::error_code ec = last_errno()) {
-        what_ = std::move(what);
-        abort();
-        return ec ? ec : std::make_error_code(std::errc::io_error);
-    }
-
-    std::string dir_;
-    std::string host_;
-    std::string name_;
-    std::string tmp_path_;
-    std::string out_;
-    std::string what_;
-    int fd_ = -1;
-    std::uint64_t counter_ = 0;
-    std::uint64_t size_ = 0;
-    bool held_cr_ = false;
-};
 
 // DIR/.mailaccess-uidls: one "account uidl" line per message already stored
 // locally (account = user@host; UIDLs contain no spaces, RFC 1939 section 7).

@@ -49,8 +49,11 @@ std::uint32_t answer_mask(const imap::command::body_type& body) {
             if constexpr (std::is_same_v<C, cmd::search>) return mask_of<search_data, esearch_data>();
             if constexpr (std::is_same_v<C, cmd::fetch>) return mask_of<fetch_data, vanished_data>();
             if constexpr (std::is_same_v<C, cmd::store>) return mask_of<fetch_data>();
-            if constexpr (std::is_same_v<C, cmd::move> || std::is_same_v<C, cmd::expunge> ||
-                          std::is_same_v<C, cmd::uid_expunge> || std::is_same_v<C, cmd::close>)
+            // RFC 6851 section 4.3: MOVE reports COPYUID in an untagged OK.
+            if constexpr (std::is_same_v<C, cmd::move>)
+                return mask_of<expunge_data, vanished_data, status_response>();
+            if constexpr (std::is_same_v<C, cmd::expunge> || std::is_same_v<C, cmd::uid_expunge> ||
+                          std::is_same_v<C, cmd::close>)
                 return mask_of<expunge_data, vanished_data>();
             if constexpr (std::is_same_v<C, cmd::enable>) return mask_of<enabled_data>();
             if constexpr (std::is_same_v<C, cmd::id>) return mask_of<id_data>();
