@@ -108,7 +108,9 @@ std::error_code client_session::refusal(const command::body_type& body) const {
     if (std::holds_alternative<cmd::login>(body) && has_capability("LOGINDISABLED"))
         return errc::login_disabled;
     if (const auto* a = std::get_if<cmd::append>(&body)) {
-        if (std::any_of(a->messages.begin(), a->messages.end(), [](const auto& m) { return m.streamed; }))
+        // A streamed message's octets come later (literal_request).
+        if (std::any_of(a->messages.begin(), a->messages.end(),
+                        [](const auto& m) { return m.streamed && !m.data.empty(); }))
             return errc::bad_syntax;
     }
     return {};
@@ -175,7 +177,8 @@ std::error_code client_session::send_continuation(std::string_view line) {
 }
 
 // Serializes `c` with the literal form the current capabilities allow and
-// cuts it into the segments between synchronizing literals.
+// cuts it into steps: text, a wait for "+" before each synchronizing
+// literal, and the streamed APPEND messages the host supplies.
 void client_session::write_command(outgoing& c) {
     writer_options wo;
     if (options_.use_non_sync_literals) {
@@ -186,20 +189,72 @@ void client_session::write_command(outgoing& c) {
     }
     writer w(wo);
     write(w, c.cmd);
-    std::string segment;
+    using step = outgoing::step;
+    std::string text;
+    auto flush_text = [&] {
+        if (text.empty()) return;
+        step st;
+        st.text = secret<>(std::move(text));
+        c.steps.push_back(std::move(st));
+        text = std::string();
+    };
+    std::size_t streamed_message = 0;
+    const auto* append = std::get_if<cmd::append>(&c.cmd.body);
     for (const fragment& f : w.fragments()) {
         if (f.type == fragment::kind::literal && f.mode == literal_mode::sync) {
-            c.segments.emplace_back(std::move(segment));
-            segment = std::string();
+            flush_text();
+            c.steps.push_back(step{step::kind::wait_plus, {}, 0, 0});
         }
-        segment += f.data;
+        if (f.streamed_size) {
+            flush_text();
+            // Only APPEND messages are written as slots: find which one.
+            while (append != nullptr && streamed_message < append->messages.size() &&
+                   !append->messages[streamed_message].streamed)
+                ++streamed_message;
+            c.steps.push_back(step{step::kind::stream, {}, *f.streamed_size, streamed_message++});
+            continue;
+        }
+        text += f.data;
     }
-    c.segments.emplace_back(std::move(segment));
+    flush_text();
     std::string all = w.release();
     secure_wipe(all.data(), all.size());
     c.capability_epoch = capability_epoch_;
-    out_.append(c.segments[0].reveal());
-    c.next_segment = 1;
+    write_steps(c);
+}
+
+// Writes `c` up to its next wait: a "+" from the server, or the host's
+// octets of a streamed literal.
+void client_session::write_steps(outgoing& c) {
+    using step = outgoing::step;
+    while (c.next_step < c.steps.size()) {
+        step& st = c.steps[c.next_step];
+        if (st.type == step::kind::wait_plus) return;
+        ++c.next_step;
+        if (st.type == step::kind::text) {
+            out_.append(st.text.reveal());
+            st.text.wipe();
+            continue;
+        }
+        if (st.size == 0) continue;
+        c.stream_left = st.size;
+        events_.push_back(literal_request{c.cmd.tag, st.message, st.size});
+        return;
+    }
+}
+
+std::error_code client_session::send_literal_data(std::string_view bytes) {
+    if (in_flight_.empty() || in_flight_.back().stream_left == 0) return errc::not_allowed;
+    outgoing& c = in_flight_.back();
+    if (bytes.size() > c.stream_left) return errc::bad_syntax;
+    out_.append(bytes);
+    c.stream_left -= bytes.size();
+    if (c.stream_left == 0) write_steps(c);
+    return {};
+}
+
+std::uint64_t client_session::literal_remaining() const noexcept {
+    return in_flight_.empty() ? 0 : in_flight_.back().stream_left;
 }
 
 // RFC 3501 section 5.5; see the class comment for the rules.
@@ -209,7 +264,7 @@ void client_session::flush_queue() {
         const outgoing& c = queue_.front();
         if (!in_flight_.empty()) {
             const outgoing& last = in_flight_.back();
-            if (c.barrier || last.next_segment < last.segments.size()) return;
+            if (c.barrier || !last.written()) return;
             if (std::any_of(in_flight_.begin(), in_flight_.end(),
                             [](const outgoing& o) { return o.barrier; }))
                 return;

@@ -59,10 +59,10 @@ void client_session::on_continuation(std::string text) {
     // Only the last command in flight can wait for "+": nothing is written
     // behind a pending literal, IDLE or AUTHENTICATE.
     outgoing& c = in_flight_.back();
-    if (c.next_segment < c.segments.size()) {
-        out_.append(c.segments[c.next_segment].reveal());
-        c.segments[c.next_segment].wipe();
-        ++c.next_segment;
+    if (c.stream_left > 0) return fail(errc::unexpected_response);  // the host is still writing a literal
+    if (c.next_step < c.steps.size() && c.steps[c.next_step].type == outgoing::step::kind::wait_plus) {
+        ++c.next_step;
+        write_steps(c);
         return;
     }
     if (c.type == kind::idle) {
@@ -98,6 +98,13 @@ void client_session::on_tagged(status_response st) {
     const auto it = std::find_if(in_flight_.begin(), in_flight_.end(),
                                  [&st](const outgoing& o) { return o.cmd.tag == *st.tagged; });
     if (it == in_flight_.end()) return fail(errc::unknown_tag);
+    // A command can end before it is all written only by a refusal of the
+    // synchronizing literal it waits to send; any other early answer (in
+    // the middle of a streamed literal) leaves the server reading octets
+    // as commands.
+    if (!it->written() &&
+        (it->stream_left > 0 || it->steps[it->next_step].type != outgoing::step::kind::wait_plus))
+        return fail(errc::unexpected_response);
     outgoing c = std::move(*it);
     in_flight_.erase(it);
 

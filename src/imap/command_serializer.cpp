@@ -144,7 +144,6 @@ void write_body(writer& out, const command::body_type& body) {
                 out.raw("APPEND ");
                 write(out, c.mailbox);
                 for (const auto& m : c.messages) {
-                    MAILACCESS_ASSERT(!m.streamed);
                     out.sp();
                     if (!m.flags.empty()) {
                         write(out, m.flags);
@@ -154,7 +153,11 @@ void write_body(writer& out, const command::body_type& body) {
                         write(out, *m.internal_date);
                         out.sp();
                     }
-                    if (m.binary)
+                    // A streamed message's octets come from the caller
+                    // (client_session::send_literal_data).
+                    if (m.streamed)
+                        out.literal_slot(m.size, m.binary);
+                    else if (m.binary)
                         out.literal8(m.data);
                     else
                         out.literal(m.data);

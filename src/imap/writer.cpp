@@ -81,32 +81,44 @@ writer& writer::quoted(std::string_view value) {
 writer& writer::literal8(std::string_view value) { return literal(value, true); }
 
 writer& writer::literal(std::string_view value, bool binary) {
-    // RFC 7888 section 4: LITERAL- allows {N+} only up to 4096 octets.
-    const bool non_sync = options_.literals == literal_support::literal_plus ||
-                          (options_.literals == literal_support::literal_minus && value.size() <= 4096);
-    if (binary) out_ += '~';
-    out_ += '{';
-    out_ += std::to_string(value.size());
-    if (non_sync) out_ += '+';
-    out_ += "}\r\n";
-    literals_.push_back(
-        {out_.size(), value.size(), non_sync ? literal_mode::non_sync : literal_mode::sync, binary});
+    announce(value.size(), binary, false);
     out_ += value;
     return *this;
+}
+
+writer& writer::literal_slot(std::uint64_t size, bool binary) {
+    announce(size, binary, true);
+    return *this;
+}
+
+void writer::announce(std::uint64_t size, bool binary, bool streamed) {
+    // RFC 7888 section 4: LITERAL- allows {N+} only up to 4096 octets.
+    const bool non_sync = options_.literals == literal_support::literal_plus ||
+                          (options_.literals == literal_support::literal_minus && size <= 4096);
+    if (binary) out_ += '~';
+    out_ += '{';
+    out_ += std::to_string(size);
+    if (non_sync) out_ += '+';
+    out_ += "}\r\n";
+    literals_.push_back({out_.size(), static_cast<std::size_t>(streamed ? 0 : size),
+                         non_sync ? literal_mode::non_sync : literal_mode::sync, binary, streamed});
+    if (streamed) slot_sizes_.push_back(size);
 }
 
 std::vector<fragment> writer::fragments() const {
     std::vector<fragment> pieces;
     const std::string_view all = out_;
     std::size_t line_start = 0;
+    std::size_t slot = 0;
     for (const auto& lit : literals_) {
-        pieces.push_back(
-            {fragment::kind::line, all.substr(line_start, lit.offset - line_start), literal_mode::sync});
-        pieces.push_back({fragment::kind::literal, all.substr(lit.offset, lit.size), lit.mode});
+        pieces.push_back({fragment::kind::line, all.substr(line_start, lit.offset - line_start),
+                          literal_mode::sync, std::nullopt});
+        pieces.push_back({fragment::kind::literal, all.substr(lit.offset, lit.size), lit.mode, std::nullopt});
+        if (lit.streamed) pieces.back().streamed_size = slot_sizes_[slot++];
         line_start = lit.offset + lit.size;
     }
     if (line_start < all.size() || pieces.empty())
-        pieces.push_back({fragment::kind::line, all.substr(line_start), literal_mode::sync});
+        pieces.push_back({fragment::kind::line, all.substr(line_start), literal_mode::sync, std::nullopt});
     return pieces;
 }
 
@@ -114,6 +126,7 @@ std::string writer::release() {
     std::string out = std::move(out_);
     out_.clear();
     literals_.clear();
+    slot_sizes_.clear();
     return out;
 }
 

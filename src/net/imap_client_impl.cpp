@@ -8,6 +8,8 @@
 #include <asio/strand.hpp>
 #include <asio/write.hpp>
 
+#include <algorithm>
+
 namespace mailaccess::net::detail {
 
 namespace {
@@ -200,6 +202,11 @@ void imap_client_impl::pump() {
         if (state_ != state::open || handshaking_) return;
         imap::client_event ev = session_->next();
         if (std::holds_alternative<imap::need_input>(ev)) {
+            // Everything written: the next chunk of a streamed literal may go.
+            if (session_->literal_remaining() > 0) {
+                if (!supply_literal()) return;  // the connection was closed
+                continue;
+            }
             if (!reading_ && has_started_op()) start_read();
             return;
         }
@@ -243,6 +250,14 @@ void imap_client_impl::pump() {
             on_body(*e);
             continue;
         }
+        if (auto* req = std::get_if<imap::literal_request>(&ev)) {
+            auto it = find_tag(req->tag);
+            if (it != ops_.end()) {
+                literal_op_ = it->id;
+                it->op->on_literal_request(*this, *req);
+            }
+            continue;
+        }
         if (std::holds_alternative<imap::continuation>(ev)) {
             // Only an AUTHENTICATE sent with send() asks the host; no op
             // does that, so cancel the exchange (RFC 3501 section 6.2.2).
@@ -252,10 +267,28 @@ void imap_client_impl::pump() {
     }
 }
 
+bool imap_client_impl::supply_literal() {
+    auto it = std::find_if(ops_.begin(), ops_.end(), [this](const entry& e) { return e.id == literal_op_; });
+    if (it == ops_.end() || !it->started) {
+        // Nobody can finish the literal: the connection is unusable.
+        close_connection(imap_client_errc::connection_closed);
+        return false;
+    }
+    if (literal_buffer_.empty()) literal_buffer_.resize(64 * 1024);
+    const auto want = static_cast<std::size_t>(
+        std::min<std::uint64_t>(session_->literal_remaining(), literal_buffer_.size()));
+    if (auto ec = it->op->supply_literal(*this, std::span<char>(literal_buffer_.data(), want))) {
+        finish(it, ec);
+        close_connection(imap_client_errc::connection_closed);
+        return false;
+    }
+    return true;
+}
+
 void imap_client_impl::start_read() {
     reading_ = true;
-    stream_->async_read_some(asio::buffer(rbuf_), [self = shared_from_this(), gen = generation_](
-                                                      std::error_code ec, std::size_t n) {
+    stream_->async_read_some(asio::buffer(rbuf_), [self = shared_from_this(), gen = generation_,
+                                                   keep = stream_](std::error_code ec, std::size_t n) {
         if (gen != self->generation_) return;
         self->reading_ = false;
         if (ec) return self->io_failed(ec);
@@ -269,13 +302,14 @@ void imap_client_impl::start_write() {
     writing_ = true;
     wbuf_.assign(session_->pending_output());
     session_->consume_output(wbuf_.size());
-    asio::async_write(*stream_, asio::buffer(wbuf_),
-                      [self = shared_from_this(), gen = generation_](std::error_code ec, std::size_t) {
-                          if (gen != self->generation_) return;
-                          self->writing_ = false;
-                          if (ec) return self->io_failed(ec);
-                          self->pump();
-                      });
+    asio::async_write(
+        *stream_, asio::buffer(wbuf_),
+        [self = shared_from_this(), gen = generation_, keep = stream_](std::error_code ec, std::size_t) {
+            if (gen != self->generation_) return;
+            self->writing_ = false;
+            if (ec) return self->io_failed(ec);
+            self->pump();
+        });
 }
 
 void imap_client_impl::start_tls() {
@@ -285,7 +319,7 @@ void imap_client_impl::start_tls() {
     }
     handshaking_ = true;
     async_start_tls(*stream_, tls_, server_name_, options_.timeout,
-                    [self = shared_from_this(), gen = generation_](std::error_code ec) {
+                    [self = shared_from_this(), gen = generation_, keep = stream_](std::error_code ec) {
                         if (gen != self->generation_) return;
                         self->handshaking_ = false;
                         if (ec) {
@@ -323,7 +357,7 @@ std::error_code imap_client_impl::begin_connect(connect_options options) {
                 if (self->has_started_op()) self->finish(self->ops_.begin(), ec);
                 return self->pump();
             }
-            self->stream_.emplace(std::move(s));
+            self->stream_ = std::make_shared<stream>(std::move(s));
             self->session_.emplace(self->options_.session);
             self->tls_active_ = implicit;
             self->state_ = state::open;

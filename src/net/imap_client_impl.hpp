@@ -4,6 +4,7 @@
 // operations implement (src/net/imap_client_ops.cpp). Not installed.
 
 #include <mailaccess/imap/client_session.hpp>
+#include <mailaccess/imap/error.hpp>
 #include <mailaccess/net/imap_client.hpp>
 #include <mailaccess/net/stream.hpp>
 
@@ -13,6 +14,8 @@
 #include <atomic>
 #include <list>
 #include <optional>
+#include <span>
+#include <vector>
 
 namespace mailaccess::net::detail {
 
@@ -38,6 +41,13 @@ public:
     /// Streamed body events go to the oldest started op that wants them.
     virtual bool wants_bodies() const noexcept { return false; }
     virtual void on_body(imap_client_impl&, const imap_body_event&) {}
+    /// A streamed APPEND message is due (client_session's literal_request).
+    virtual void on_literal_request(imap_client_impl&, const imap::literal_request&) {}
+    /// Hands the session the next octets of that message (at most
+    /// `buffer.size()`); an error fails the op and closes the connection.
+    virtual std::error_code supply_literal(imap_client_impl&, std::span<char>) {
+        return imap::errc::not_allowed;
+    }
     /// IDLE: the server's "+" arrived.
     virtual void on_idling(imap_client_impl&) {}
     /// A timer armed with `imap_client_impl::arm_op_timer` fired.
@@ -73,7 +83,10 @@ public:
     state state_ = state::idle;
     std::uint64_t generation_ = 0;  // bumped on every close: stale handlers see a mismatch
     std::optional<imap::client_session> session_;
-    std::optional<stream> stream_;
+    // Shared with the handlers of the I/O in flight: closing the connection
+    // cancels them, and the stream must outlive their completion (an SSL
+    // write is a composed operation that keeps using it).
+    std::shared_ptr<stream> stream_;
     bool tls_active_ = false;
     std::string server_name_;
     bool reading_ = false;
@@ -82,6 +95,10 @@ public:
     std::array<char, 64 * 1024> rbuf_{};
     std::string wbuf_;
     imap::status_response last_failed_;
+    // The op whose streamed APPEND literal the session waits for, and the
+    // buffer its source fills (one chunk at a time, as writes complete).
+    std::uint64_t literal_op_ = 0;
+    std::vector<char> literal_buffer_;
 
     struct entry {
         std::uint64_t id = 0;
@@ -116,6 +133,7 @@ private:
     std::list<entry>::iterator find_tag(const imap::tag& t);
     void on_untagged(imap::response& r);
     void on_body(const imap_body_event& e);
+    bool supply_literal();
     void start_read();
     void start_write();
     void start_tls();

@@ -525,6 +525,59 @@ private:
     bool done_sent_ = false;
 };
 
+// APPEND with every message streamed from its source (client_session
+// asks for each literal's octets with literal_request).
+class append_op final : public imap_op_base {
+public:
+    append_op(imap::mailbox_name mailbox, std::vector<imap_append_source> messages,
+              completion_ptr<imap_reply> done)
+        : mailbox_(std::move(mailbox)), sources_(std::move(messages)), done_(std::move(done)) {}
+    std::error_code start(imap_client_impl& c) override {
+        if (sources_.empty()) return imap::errc::bad_syntax;
+        imap::cmd::append append;
+        append.mailbox = mailbox_;
+        for (const auto& src : sources_) {
+            if (!src.read && src.size > 0) return imap::errc::bad_syntax;
+            auto& m = append.messages.emplace_back();
+            m.flags = src.flags;
+            m.internal_date = src.internal_date;
+            m.size = src.size;
+            m.binary = src.binary;
+            m.streamed = true;
+        }
+        auto t = c.session().send(std::move(append));
+        if (!t) return t.error();
+        tag_ = std::move(*t);
+        return {};
+    }
+    bool claims(const imap::response&) const noexcept override { return false; }
+    bool on_untagged(imap_client_impl&, imap::response&) override { return false; }
+    void on_literal_request(imap_client_impl&, const imap::literal_request& req) override {
+        current_ = req.message;
+    }
+    std::error_code supply_literal(imap_client_impl& c, std::span<char> buffer) override {
+        if (current_ >= sources_.size()) return imap::errc::not_allowed;
+        std::error_code ec;
+        const std::size_t n = std::min(sources_[current_].read(buffer, ec), buffer.size());
+        if (ec) return ec;
+        if (n == 0) return std::make_error_code(std::errc::io_error);  // the source ended before `size`
+        return c.session().send_literal_data(std::string_view(buffer.data(), n));
+    }
+    bool on_completed(imap_client_impl&, imap::completed& done) override {
+        reply_.status = std::move(done.status);
+        error_ = status_error(reply_.status);
+        return true;
+    }
+    void complete(imap_client_impl&, std::error_code ec) override { done_->complete(ec, std::move(reply_)); }
+
+private:
+    imap::mailbox_name mailbox_;
+    std::vector<imap_append_source> sources_;
+    completion_ptr<imap_reply> done_;
+    imap_reply reply_;
+    std::size_t current_ = 0;
+};
+
 // A command that async_command does not take: its exchange needs an
 // operation of its own, or support the client does not have (COMPRESS).
 class refused_op final : public imap_op_base {
@@ -600,6 +653,10 @@ imap_op_ptr make_imap_namespace_op(completion_ptr<imap::namespace_data> done) {
 imap_op_ptr make_imap_quota_op(imap::mailbox_name mailbox, completion_ptr<imap_quota_result> done) {
     return make_command<imap_quota_result>(imap::cmd::getquotaroot{std::move(mailbox)}, as_quota,
                                            std::move(done));
+}
+imap_op_ptr make_imap_append_op(imap::mailbox_name mailbox, std::vector<imap_append_source> messages,
+                                completion_ptr<imap_reply> done) {
+    return std::make_unique<append_op>(std::move(mailbox), std::move(messages), std::move(done));
 }
 imap_op_ptr make_imap_idle_op(completion_ptr<imap_reply> done) {
     return std::make_unique<idle_op>(std::move(done));

@@ -91,6 +91,9 @@ struct driver {
                 body += d->bytes;
             } else if (std::holds_alternative<body_end>(e)) {
                 events.push_back("body_end " + std::to_string(body.size()));
+            } else if (auto* req = std::get_if<literal_request>(&e)) {
+                events.push_back("literal_request " + req->tag.str() + " " + std::to_string(req->message) +
+                                 " " + std::to_string(req->size));
             } else if (auto* err = std::get_if<client_error>(&e)) {
                 events.push_back("error " + err->error.message());
             }
@@ -238,6 +241,88 @@ TEST_CASE("a synchronizing literal waits for +", "[imap][client_session]") {
     d.feed("A1 OK done\r\na OK [APPENDUID 1 7] done\r\n");
     CHECK(d.take_events() == std::vector<std::string>{"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready",
                                                       "completed A1 NOOP OK", "completed a APPEND OK"});
+}
+
+// An APPEND message that is not in memory: the session announces it and asks
+// the driver for its octets (literal_request / send_literal_data).
+cmd::append streamed_append(std::vector<std::uint64_t> sizes) {
+    cmd::append a;
+    for (auto size : sizes) {
+        auto& m = a.messages.emplace_back();
+        m.streamed = true;
+        m.size = size;
+    }
+    return a;
+}
+
+TEST_CASE("a streamed APPEND: the driver supplies each literal's octets", "[imap][client_session]") {
+    SECTION("synchronizing literals: after each +") {
+        driver d;
+        d.feed(greeting);
+        REQUIRE(d.s.send(streamed_append({10, 3})));
+        REQUIRE(d.s.send(cmd::noop{}));
+        d.run();
+        CHECK(d.take_written() == "A1 APPEND INBOX {10}\r\n");
+        d.take_events();
+        CHECK(d.s.send_literal_data("x") == errc::not_allowed);  // no + yet
+        d.feed("+ go\r\n");
+        CHECK(d.take_events() == std::vector<std::string>{"literal_request A1 0 10"});
+        CHECK(d.s.literal_remaining() == 10);
+        CHECK_FALSE(d.s.send_literal_data("hello"));
+        d.run();
+        CHECK(d.take_written() == "hello");
+        CHECK(d.s.send_literal_data("too many!!") == errc::bad_syntax);  // nothing written
+        CHECK_FALSE(d.s.send_literal_data("world"));
+        d.run();
+        CHECK(d.take_written() == "world {3}\r\n");
+        d.feed("+ more\r\n");
+        CHECK(d.take_events() == std::vector<std::string>{"literal_request A1 1 3"});
+        CHECK_FALSE(d.s.send_literal_data("abc"));
+        d.run();
+        CHECK(d.take_written() == "abc\r\nA2 NOOP\r\n");  // the NOOP only after the whole APPEND
+        d.feed("A1 OK [APPENDUID 1 7:8] done\r\nA2 OK done\r\n");
+        CHECK(d.take_events() == std::vector<std::string>{"completed A1 APPEND OK", "completed A2 NOOP OK"});
+    }
+    SECTION("LITERAL+: at once; a refusal of a later synchronizing literal is still possible") {
+        driver d;
+        d.feed("* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n");
+        REQUIRE(d.s.send(streamed_append({4})));
+        d.run();
+        CHECK(d.take_written() == "A1 APPEND INBOX {4+}\r\n");
+        CHECK(d.take_events().back() == "literal_request A1 0 4");
+        CHECK_FALSE(d.s.send_literal_data("data"));
+        d.run();
+        CHECK(d.take_written() == "data\r\n");
+        CHECK(d.s.literal_remaining() == 0);
+    }
+    SECTION("a refusal before + means no request and no octets") {
+        driver d;
+        d.feed(greeting);
+        REQUIRE(d.s.send(streamed_append({1000})));
+        d.run();
+        d.take_written();
+        d.take_events();
+        d.feed("A1 NO [TOOBIG] too big\r\n");
+        CHECK(d.take_events() == std::vector<std::string>{"completed A1 APPEND NO"});
+        CHECK(d.s.send_literal_data("x") == errc::not_allowed);
+    }
+    SECTION("an answer in the middle of the octets is a protocol error") {
+        driver d;
+        d.feed("* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n");
+        REQUIRE(d.s.send(streamed_append({4})));
+        d.run();
+        CHECK_FALSE(d.s.send_literal_data("da"));
+        d.take_events();
+        d.feed("A1 OK early\r\n");
+        CHECK(d.take_events() == std::vector<std::string>{error_text(errc::unexpected_response), "close"});
+    }
+    SECTION("a streamed message carrying data is refused") {
+        driver d;
+        d.feed(greeting);
+        auto a = streamed_append({3});
+        a.messages[0].data = "abc";
+        CHECK(d.s.send(a).error() == errc::bad_syntax);
+    }
 }
 
 TEST_CASE("a NO or BAD instead of + completes the command; the literal is never sent",

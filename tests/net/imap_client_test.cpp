@@ -327,6 +327,36 @@ asio::awaitable<void> scenario(asio::io_context& io, target t) {
     }
     CHECK(idle.get().status.status == imap::status_kind::ok);
 
+    // APPEND streamed from a source, never held whole by the client.
+    std::string big = "Subject: streamed append\r\n\r\n";
+    for (int i = 0; big.size() < 300 * 1024; ++i) big += "streamed line " + std::to_string(i) + "\r\n";
+    std::size_t offset = 0;
+    std::size_t reads = 0;
+    net::imap_append_source source;
+    source.size = big.size();
+    source.flags.push_back(*imap::flag::make("\\Seen"));
+    source.read = [&](std::span<char> buffer, std::error_code&) -> std::size_t {
+        const std::size_t n = std::min({buffer.size(), big.size() - offset, std::size_t{7777}});
+        std::copy_n(big.data() + offset, n, buffer.data());
+        offset += n;
+        ++reads;
+        return n;
+    };
+    std::vector<net::imap_append_source> sources;
+    sources.push_back(std::move(source));
+    auto appended = co_await client.async_append(*imap::mailbox_name::make("INBOX"), std::move(sources),
+                                                 asio::use_awaitable);
+    REQUIRE(appended.status.code.has_value());
+    REQUIRE(appended.status.code->kind == imap::response_code_kind::appenduid);
+    CHECK(reads >= big.size() / 7777);
+    REQUIRE(appended.status.code->dest_uids.has_value());
+    const auto new_uid = appended.status.code->dest_uids->ranges().front().first;
+    streamed.clear();
+    co_await client.async_fetch(
+        command_as<imap::cmd::fetch>("UID FETCH " + std::to_string(new_uid) + " BODY.PEEK[]"), bodies,
+        asio::use_awaitable);
+    CHECK(streamed == big);
+
     auto quota = co_await client.async_getquotaroot(*imap::mailbox_name::make("INBOX"),
                                                     asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) CHECK_FALSE(quota.roots.empty());  // Dovecot without the quota plugin says BAD
@@ -439,6 +469,40 @@ TEST_CASE("imap_client with plain callbacks and use_future", "[net][imap_client]
     threaded.async_logout(asio::use_future).get();
     guard.reset();
     runner.join();
+}
+
+TEST_CASE("imap_client streamed APPEND: a failing source closes the connection", "[net][imap_client]") {
+    reference_server srv;
+    run_coroutine([&](asio::io_context& io) -> asio::awaitable<void> {
+        auto t = reference_target(srv, true);
+        net::imap_client client(io.get_executor(), client_options(t));
+        co_await open_session(client, t);
+        int calls = 0;
+        net::imap_append_source source;
+        source.size = 1'000'000;
+        source.read = [&](std::span<char> buffer, std::error_code& ec) -> std::size_t {
+            if (++calls == 3) {
+                ec = std::make_error_code(std::errc::io_error);
+                return 0;
+            }
+            std::fill(buffer.begin(), buffer.end(), 'x');
+            return buffer.size();
+        };
+        std::vector<net::imap_append_source> sources;
+        sources.push_back(std::move(source));
+        std::error_code ec;
+        co_await client.async_append(*imap::mailbox_name::make("INBOX"), std::move(sources),
+                                     asio::redirect_error(asio::use_awaitable, ec));
+        CHECK(ec == std::errc::io_error);
+        CHECK(calls == 3);
+        CHECK_FALSE(client.is_open());
+        // Nothing half-written was stored.
+        net::imap_client check(io.get_executor(), client_options(t));
+        co_await open_session(check, t);
+        auto status = co_await check.async_status(command_as<imap::cmd::status>("STATUS INBOX (MESSAGES)"),
+                                                  asio::use_awaitable);
+        CHECK(status.items.at(0).second == srv.messages.size());
+    });
 }
 
 TEST_CASE("imap_client verifies certificates and refuses plaintext logins", "[net][imap_client]") {

@@ -101,6 +101,18 @@ struct body_data {
 /// FETCH response carrying it follows as `untagged` once it is complete.
 struct body_end {};
 
+/// An APPEND message marked `streamed` is due: write its `size` octets with
+/// `client_session::send_literal_data` (in as many calls as suits the
+/// driver; the session writes nothing else meanwhile). `message` is its
+/// index in the command's `messages`. Reported once the announcement is
+/// out and, for a synchronizing literal, the server's `+` arrived; never
+/// when the server refused the literal (the command completes instead).
+struct literal_request {
+    imap::tag tag;
+    std::size_t message = 0;
+    std::uint64_t size = 0;
+};
+
 /// The server broke the protocol and the connection is unusable;
 /// `close_connection` follows. `error` is an `imap::errc`:
 /// - `line_too_long`, `literal_too_large` (e.g. a 1 GiB announcement,
@@ -118,7 +130,7 @@ struct client_error {
 /// What a client driver must do next, or what happened.
 using client_event =
     std::variant<need_input, write_ready, start_tls, close_connection, untagged, continuation, completed,
-                 idling, body_begin, body_data, body_end, client_error>;
+                 idling, body_begin, body_data, body_end, literal_request, client_error>;
 
 /// A sans-I/O IMAP4rev1 client connection (RFC 3501), the mirror of
 /// `server_session` and the sibling of `pop3::client_session`.
@@ -185,8 +197,8 @@ public:
     /// skipping tags in use) and returns the tag. Errors, with nothing
     /// queued: `errc::not_allowed` after `close_connection` or an error;
     /// `errc::login_disabled` for LOGIN when LOGINDISABLED is advertised;
-    /// `errc::bad_syntax` for an APPEND message marked `streamed` (the
-    /// session needs the data).
+    /// `errc::bad_syntax` for an APPEND message marked `streamed` without
+    /// its `size` or with data (see `literal_request`).
     result<imap::tag> send(command::body_type body);
     /// Queues `cmd` with the caller's tag; as above, plus
     /// `errc::tag_in_use` when a queued or in-flight command has that tag.
@@ -211,6 +223,14 @@ public:
     /// arrived, otherwise as soon as it arrives (RFC 2177 section 3: DONE
     /// follows the continuation). `errc::not_allowed` without an IDLE.
     std::error_code done();
+    /// Writes the next octets of the streamed APPEND message that a
+    /// `literal_request` asked for. Errors: `errc::not_allowed` when no
+    /// request is open, `errc::bad_syntax` when `bytes` goes beyond its size
+    /// (nothing is written then).
+    std::error_code send_literal_data(std::string_view bytes);
+    /// Octets the open `literal_request` still needs (0 when none is open).
+    std::uint64_t literal_remaining() const noexcept;
+
     /// Answers the `continuation` of an AUTHENTICATE sent with `send`:
     /// writes `line` and CRLF (base64, or "*" to cancel; RFC 3501 section
     /// 6.2.2). `errc::not_allowed` when no challenge waits for an answer,
@@ -275,9 +295,19 @@ private:
         bool uses_seq = false;        // uses message sequence numbers
         bool allows_expunge = false;  // not FETCH, STORE or SEARCH
         bool authenticate = false;
-        // Written form: segments separated by a wait for "+".
-        std::vector<secret<>> segments;
-        std::size_t next_segment = 0;
+        // Written form: text, waits for "+" before synchronizing literals,
+        // and the streamed literals the host supplies.
+        struct step {
+            enum class kind : std::uint8_t { text, wait_plus, stream };
+            kind type = kind::text;
+            secret<> text;
+            std::uint64_t size = 0;   // stream
+            std::size_t message = 0;  // stream: the APPEND message index
+        };
+        std::vector<step> steps;
+        std::size_t next_step = 0;
+        std::uint64_t stream_left = 0;  // octets of the open literal_request
+        bool written() const noexcept { return next_step >= steps.size() && stream_left == 0; }
         // Session-driven SASL responses (base64 lines) for the helpers.
         bool sasl_internal = false;
         std::vector<secret<>> sasl;
@@ -293,6 +323,7 @@ private:
     bool tag_in_use(std::string_view t) const noexcept;
     void flush_queue();
     void write_command(outgoing& c);
+    void write_steps(outgoing& c);
     imap::tag generate_tag();
     bool step();
     void on_message();

@@ -159,7 +159,9 @@ struct status {
 /// `streamed`: its octets went through `framer::literal_begin` (with index
 /// `literal_index`) / `literal_data` / `literal_end`, and `data` is empty.
 /// Otherwise `data` holds the octets. `size` is the announced size either way
-/// (set by the parser; `write` announces `data.size()`).
+/// (set by the parser). `write` announces `data.size()`, or `size` for a
+/// `streamed` message, whose octets the client then sends itself
+/// (`client_session::send_literal_data`).
 struct append_message {
     std::vector<flag> flags;  ///< empty: no flag list (an empty `()` is the same)
     std::optional<date_time> internal_date;

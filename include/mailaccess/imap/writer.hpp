@@ -43,6 +43,9 @@ struct literal_position {
     std::size_t size = 0;    ///< number of octets
     literal_mode mode = literal_mode::sync;
     bool binary = false;  ///< announced as literal8 `~{N}` (RFC 3516)
+    /// Announced by `literal_slot`: the octets are not in the buffer (`size`
+    /// of them follow `offset` on the wire, supplied by the caller).
+    bool streamed = false;
 
     friend bool operator==(const literal_position&, const literal_position&) = default;
 };
@@ -60,6 +63,9 @@ struct fragment {
     std::string_view data;
     /// For a literal: how it was announced. For a line: `sync`.
     literal_mode mode = literal_mode::sync;
+    /// For a literal announced by `writer::literal_slot`: its size; `data`
+    /// is empty and the caller sends the octets.
+    std::optional<std::uint64_t> streamed_size;
 };
 
 /// Appends IMAP protocol text to a buffer and chooses the wire form of
@@ -117,6 +123,13 @@ public:
         return literal(value, value.find('\0') != std::string_view::npos);
     }
 
+    /// Appends the announcement of a `size`-octet literal (`{N}`, `{N+}` per
+    /// `literals`, or `~{N}` when `binary`) whose octets the caller sends
+    /// itself, e.g. an APPEND message streamed from a file: `literals()`
+    /// records it as `streamed` and `fragments()` as an empty literal with
+    /// `streamed_size`. The buffer then continues after the octets.
+    writer& literal_slot(std::uint64_t size, bool binary);
+
     /// True when `value` may be sent as a quoted string under these options
     /// (no NUL/CR/LF; 8-bit only as valid UTF-8 with `utf8_accept`).
     bool can_quote(std::string_view value) const noexcept;
@@ -133,10 +146,12 @@ public:
 
 private:
     writer& literal(std::string_view value, bool binary);
+    void announce(std::uint64_t size, bool binary, bool streamed);
 
     writer_options options_;
     std::string out_;
     std::vector<literal_position> literals_;
+    std::vector<std::uint64_t> slot_sizes_;  // the sizes of streamed literals, in order
 };
 
 }  // namespace mailaccess::imap

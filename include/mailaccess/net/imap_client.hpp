@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -160,6 +161,23 @@ struct imap_quota_result {
     std::vector<imap::quota_data> quotas;
 };
 
+/// One message of `async_append`, read from a source while it is sent
+/// rather than held in memory (a 50 MB attachment from a file).
+struct imap_append_source {
+    std::vector<imap::flag> flags;
+    std::optional<imap::date_time> internal_date;
+    /// The exact number of octets `read` delivers (the literal's size).
+    std::uint64_t size = 0;
+    /// Announce it as literal8 (RFC 3516): the data may hold NUL.
+    bool binary = false;
+    /// Fills `buffer` with the next octets and returns how many (at least
+    /// one while octets remain). Called on the client's strand, only as
+    /// fast as the connection takes the data. An error, or 0 before `size`
+    /// octets, fails the operation and closes the connection: the server
+    /// is waiting for the rest of the literal.
+    std::function<std::size_t(std::span<char> buffer, std::error_code& ec)> read;
+};
+
 /// How `async_login` authenticates.
 enum class imap_login_method {
     automatic,   ///< AUTHENTICATE PLAIN if advertised, else LOGIN
@@ -204,6 +222,9 @@ MAILACCESS_API imap_op_ptr make_imap_namespace_op(completion_ptr<imap::namespace
 MAILACCESS_API imap_op_ptr make_imap_quota_op(imap::mailbox_name mailbox,
                                               completion_ptr<imap_quota_result> done);
 MAILACCESS_API imap_op_ptr make_imap_idle_op(completion_ptr<imap_reply> done);
+MAILACCESS_API imap_op_ptr make_imap_append_op(imap::mailbox_name mailbox,
+                                               std::vector<imap_append_source> messages,
+                                               completion_ptr<imap_reply> done);
 
 /// Cancels operation `id` of the client behind `impl` (if both still
 /// exist), on the client's strand. Safe from any thread.
@@ -413,6 +434,22 @@ public:
     auto async_idle(Token&& token) {
         return initiate<imap_reply>(std::forward<Token>(token), std::chrono::milliseconds::max(),
                                     [](auto done) { return detail::make_imap_idle_op(std::move(done)); });
+    }
+
+    /// APPEND (RFC 3501 section 6.3.11; several messages: MULTIAPPEND, RFC
+    /// 3502) with each message streamed from its source: `{N+}` when the
+    /// server offers LITERAL+ (RFC 7888), otherwise `{N}` after the
+    /// server's `+`. A refusal before the data (`NO [TOOBIG]`,
+    /// `[OVERQUOTA]`) fails with `command_failed` and sends nothing.
+    /// Result: the tagged status (APPENDUID with UIDPLUS). Messages already
+    /// in memory can go through `async_command` with `cmd::append`.
+    template <class Token>
+    auto async_append(imap::mailbox_name mailbox, std::vector<imap_append_source> messages, Token&& token) {
+        return initiate<imap_reply>(std::forward<Token>(token), timeout_,
+                                    [m = std::move(mailbox), msgs = std::move(messages)](auto done) mutable {
+                                        return detail::make_imap_append_op(std::move(m), std::move(msgs),
+                                                                           std::move(done));
+                                    });
     }
 
     /// Ends the running `async_idle` (sends DONE). Safe from any thread.
