@@ -123,7 +123,10 @@ public:
     state state_ = state::idle;
     std::uint64_t generation_ = 0;  // bumped on every close: stale handlers see a mismatch
     std::optional<pop3::client_session> session_;
-    std::optional<stream> stream_;
+    // Shared with the handlers of the I/O in flight: closing the connection
+    // cancels them, and the stream must outlive their completion (an SSL
+    // write is a composed operation that keeps using it).
+    std::shared_ptr<stream> stream_;
     bool tls_active_ = false;
     std::string server_name_;
     bool reading_ = false;
@@ -289,8 +292,8 @@ public:
 
     void start_read() {
         reading_ = true;
-        stream_->async_read_some(asio::buffer(rbuf_), [self = shared_from_this(), gen = generation_](
-                                                          std::error_code ec, std::size_t n) {
+        stream_->async_read_some(asio::buffer(rbuf_), [self = shared_from_this(), gen = generation_,
+                                                       keep = stream_](std::error_code ec, std::size_t n) {
             if (gen != self->generation_) return;
             self->reading_ = false;
             if (ec) return self->io_failed(ec);
@@ -304,13 +307,14 @@ public:
         writing_ = true;
         wbuf_.assign(session_->pending_output());
         session_->consume_output(wbuf_.size());
-        asio::async_write(*stream_, asio::buffer(wbuf_),
-                          [self = shared_from_this(), gen = generation_](std::error_code ec, std::size_t) {
-                              if (gen != self->generation_) return;
-                              self->writing_ = false;
-                              if (ec) return self->io_failed(ec);
-                              self->pump();
-                          });
+        asio::async_write(
+            *stream_, asio::buffer(wbuf_),
+            [self = shared_from_this(), gen = generation_, keep = stream_](std::error_code ec, std::size_t) {
+                if (gen != self->generation_) return;
+                self->writing_ = false;
+                if (ec) return self->io_failed(ec);
+                self->pump();
+            });
     }
 
     void start_tls() {
@@ -320,7 +324,7 @@ public:
         }
         handshaking_ = true;
         async_start_tls(*stream_, tls_, server_name_, options_.timeout,
-                        [self = shared_from_this(), gen = generation_](std::error_code ec) {
+                        [self = shared_from_this(), gen = generation_, keep = stream_](std::error_code ec) {
                             if (gen != self->generation_) return;
                             self->handshaking_ = false;
                             if (ec) {
@@ -358,7 +362,7 @@ public:
                     if (self->has_started_op()) self->finish(self->ops_.begin(), ec);
                     return self->pump();
                 }
-                self->stream_.emplace(std::move(s));
+                self->stream_ = std::make_shared<stream>(std::move(s));
                 pop3::client_options so;
                 so.limits = self->options_.limits;
                 so.pipelining = self->options_.pipelining;
@@ -520,24 +524,21 @@ std::error_code login_error(const pop3::status_line& line) {
 
 class login_op final : public pop3_op_base {
 public:
-    login_op(std::string user, secret<> password, pop3_completion_ptr<std::string> done)
-        : user_(std::move(user)), password_(std::move(password)), done_(std::move(done)) {}
+    login_op(std::string user, secret<> password, pop3_login_method method,
+             pop3_completion_ptr<std::string> done)
+        : user_(std::move(user)), password_(std::move(password)), method_(method), done_(std::move(done)) {}
     bool is_exclusive() const noexcept override { return true; }
     std::error_code start(pop3_client_impl& c) override {
         if (!c.tls_active_ && !c.options_.allow_plaintext_login) return pop3::errc::tls_required;
-        bool sasl_plain = false;
-        for (const auto& cap : c.caps_) {
-            std::string_view rest = cap;
-            if (!iequals(first_word(rest), "SASL")) continue;
-            while (!rest.empty()) {
-                const auto sp = rest.find(' ');
-                if (sp == std::string_view::npos) break;
-                rest.remove_prefix(sp + 1);
-                if (iequals(first_word(rest), "PLAIN")) sasl_plain = true;
-            }
-        }
-        if (sasl_plain) return c.session().auth_plain(user_, password_);
-        return c.session().user(user_);
+        pop3_login_method m = method_;
+        if (m == pop3_login_method::automatic)
+            m = offers_sasl(c, "PLAIN") ? pop3_login_method::sasl_plain : pop3_login_method::user_pass;
+        if (m == pop3_login_method::user_pass) return c.session().user(user_);  // PASS follows its +OK
+        // The session holds its own encoded copy of a SASL response.
+        const auto ec = m == pop3_login_method::sasl_login ? c.session().auth_login(user_, password_)
+                                                           : c.session().auth_plain(user_, password_);
+        password_.wipe();
+        return ec;
     }
     bool on_event(pop3_client_impl& c, const pop3::client_action& e) override {
         auto* st = std::get_if<pop3::client_status>(&e);
@@ -563,8 +564,24 @@ public:
     }
 
 private:
+    // True when a CAPA line `SASL mech...` (RFC 2449 section 6.3) lists `mechanism`.
+    static bool offers_sasl(const pop3_client_impl& c, std::string_view mechanism) {
+        for (const auto& cap : c.caps_) {
+            std::string_view rest = cap;
+            if (!iequals(first_word(rest), "SASL")) continue;
+            while (!rest.empty()) {
+                const auto sp = rest.find(' ');
+                if (sp == std::string_view::npos) break;
+                rest.remove_prefix(sp + 1);
+                if (iequals(first_word(rest), mechanism)) return true;
+            }
+        }
+        return false;
+    }
+
     std::string user_;
     secret<> password_;
+    pop3_login_method method_;
     pop3_completion_ptr<std::string> done_;
     std::string text_;
 };
@@ -745,9 +762,9 @@ std::unique_ptr<pop3_op> make_pop3_stls_op(caps_done done) {
 std::unique_ptr<pop3_op> make_pop3_capa_op(caps_done done) {
     return std::make_unique<capa_op>(std::move(done));
 }
-std::unique_ptr<pop3_op> make_pop3_login_op(std::string user, secret<> password,
+std::unique_ptr<pop3_op> make_pop3_login_op(std::string user, secret<> password, pop3_login_method method,
                                             pop3_completion_ptr<std::string> done) {
-    return std::make_unique<login_op>(std::move(user), std::move(password), std::move(done));
+    return std::make_unique<login_op>(std::move(user), std::move(password), method, std::move(done));
 }
 std::unique_ptr<pop3_op> make_pop3_stat_op(pop3_completion_ptr<pop3_stat> done) {
     return std::make_unique<stat_op>(std::move(done));

@@ -10,6 +10,8 @@
 namespace mailaccess::pop3 {
 namespace {
 constexpr std::size_t max_capabilities = 128;
+
+secret<> base64_secret(std::string_view raw) { return secret<>(base64_encode(raw)); }
 }  // namespace
 
 client_session::client_session(client_options options)
@@ -26,7 +28,7 @@ std::error_code client_session::send_simple(verb v) {
     return send(cmd);
 }
 
-std::error_code client_session::send(const command& cmd) { return enqueue(cmd, {}, false); }
+std::error_code client_session::send(const command& cmd) { return enqueue(cmd, {}); }
 
 std::error_code client_session::user(std::string_view name) {
     command cmd;
@@ -84,7 +86,7 @@ std::error_code client_session::auth_plain(std::string_view user, const secret<>
     raw += user;
     raw.push_back('\0');
     raw += password.reveal();
-    secret<> response(base64_encode(raw));
+    secret<> response = base64_secret(raw);
     secure_wipe(raw.data(), raw.size());
     command cmd;
     cmd.kind = verb::auth;
@@ -92,14 +94,27 @@ std::error_code client_session::auth_plain(std::string_view user, const secret<>
     // RFC 5034 section 4: "=" stands for an empty initial response.
     cmd.credential = secret<>(std::string(response.empty() ? std::string_view("=") : response.reveal()));
     cmd.has_initial_response = true;
-    if (auto wire = serialize_command(cmd)) return enqueue(cmd, {}, false);
+    if (auto wire = serialize_command(cmd)) return enqueue(cmd, {});
     // Too long for the 255-octet command line: wait for the empty challenge.
     cmd.credential = {};
     cmd.has_initial_response = false;
-    return enqueue(cmd, std::move(response), true);
+    std::vector<secret<>> sasl;
+    sasl.push_back(std::move(response));
+    return enqueue(cmd, std::move(sasl));
 }
 
-std::error_code client_session::enqueue(const command& cmd, secret<> sasl_response, bool has_sasl_response) {
+std::error_code client_session::auth_login(std::string_view user, const secret<>& password) {
+    // LOGIN is server-first: no initial response (see the header).
+    command cmd;
+    cmd.kind = verb::auth;
+    cmd.name = "LOGIN";
+    std::vector<secret<>> sasl;
+    sasl.push_back(base64_secret(user));
+    sasl.push_back(base64_secret(password.reveal()));
+    return enqueue(cmd, std::move(sasl));
+}
+
+std::error_code client_session::enqueue(const command& cmd, std::vector<secret<>> sasl) {
     auto wire = serialize_command(cmd);
     if (!wire) return wire.error();
     pending p;
@@ -109,8 +124,7 @@ std::error_code client_session::enqueue(const command& cmd, secret<> sasl_respon
                   (cmd.kind == verb::auth && cmd.name.empty());
     p.barrier = cmd.kind == verb::stls || cmd.kind == verb::auth;
     p.wire = std::move(*wire);
-    p.sasl_response = std::move(sasl_response);
-    p.has_sasl_response = has_sasl_response;
+    p.sasl = std::move(sasl);
     queue_.push_back(std::move(p));
     return {};
 }
@@ -244,19 +258,7 @@ std::optional<client_action> client_session::parse_one() {
     }
     pending& front = in_flight_.front();
     if (parsed->kind == status::continuation) {
-        // RFC 5034 section 4: only AUTH gets challenges; answer or abort.
-        if (front.kind != verb::auth) {
-            error_ = errc::unexpected_response;
-            return std::nullopt;
-        }
-        if (front.has_sasl_response) {
-            out_.append(front.sasl_response.reveal());
-            out_.append("\r\n");
-            front.sasl_response.wipe();
-            front.has_sasl_response = false;
-        } else {
-            out_.append("*\r\n");
-        }
+        answer_challenge(front);
         return std::nullopt;
     }
     client_status st{front.kind, std::move(*parsed)};
@@ -284,6 +286,24 @@ std::optional<client_action> client_session::parse_one() {
     if (front.kind == verb::quit) close_due_ = true;
     in_flight_.pop_front();
     return st;
+}
+
+// RFC 5034 section 4: only AUTH gets challenges. Each is answered with the
+// next response or cancelled with "*"; after "*" the server MUST send -ERR.
+void client_session::answer_challenge(pending& front) {
+    if (front.kind != verb::auth || front.sasl_cancelled) {
+        error_ = errc::unexpected_response;
+        return;
+    }
+    if (front.next_sasl < front.sasl.size()) {
+        secret<>& response = front.sasl[front.next_sasl++];
+        out_.append(response.reveal());
+        out_.append("\r\n");
+        response.wipe();
+    } else {
+        out_.append("*\r\n");
+        front.sasl_cancelled = true;
+    }
 }
 
 std::span<char> client_session::prepare(std::size_t n) { return input_.prepare(n); }

@@ -1,5 +1,6 @@
 // Feeds arbitrary server bytes to pop3::client_session after queueing one of
-// every command. The first byte picks the split point and pipelining.
+// every command. The first byte picks the split point and the options
+// (bit 0: pipelining, bit 1: STLS, bit 2: AUTH LOGIN instead of AUTH PLAIN).
 // Invariants: no crash or failed assertion, body data never exceeds the
 // configured message limit, and the session ends (close or need_input).
 #include <mailaccess/pop3/client_session.hpp>
@@ -26,7 +27,10 @@ void fuzz_one(const fuzz::steered_input& steered) {
     if (control & 2) (void)c.stls();
     (void)c.user("user");
     (void)c.pass(secret<>(std::string("pass word")));
-    (void)c.auth_plain("user", secret<>(std::string("pw")));
+    if (control & 4)
+        (void)c.auth_login("user", secret<>(std::string("pw")));
+    else
+        (void)c.auth_plain("user", secret<>(std::string("pw")));
     (void)c.stat();
     (void)c.list();
     (void)c.uidl(1);

@@ -243,6 +243,28 @@ asio::awaitable<void> scenario(asio::io_context& io, target t) {
     CHECK_FALSE(client.is_open());
 }
 
+// Logs in once with every method, each on its own connection (POP3 has no
+// way back to AUTHORIZATION), with a wrong password first when asked to.
+asio::awaitable<void> login_each_method(asio::io_context& io, target t, bool wrong_first) {
+    for (auto method : {net::pop3_login_method::automatic, net::pop3_login_method::user_pass,
+                        net::pop3_login_method::sasl_plain, net::pop3_login_method::sasl_login}) {
+        INFO("method " << static_cast<int>(method));
+        net::pop3_client client(io.get_executor(), client_options(t));
+        co_await client.async_connect(connect_to(t, client.tls_context()), asio::use_awaitable);
+        if (t.stls && !t.implicit_tls) co_await client.async_stls(asio::use_awaitable);
+        if (wrong_first) {
+            std::error_code ec;
+            co_await client.async_login(t.user, secret<>(std::string("wrong") + t.password),
+                                        asio::redirect_error(asio::use_awaitable, ec), method);
+            CHECK(ec == pop3::errc::auth_failed);
+            CHECK(client.is_open());
+        }
+        co_await client.async_login(t.user, secret<>(t.password), asio::use_awaitable, method);
+        CHECK((co_await client.async_stat(asio::use_awaitable)).count == t.expected.size());
+        co_await client.async_quit(asio::use_awaitable);
+    }
+}
+
 target reference_target(reference_server& srv, bool implicit) {
     target t;
     t.port = std::to_string((implicit ? srv.pop3s_ep : srv.pop3_ep).port());
@@ -340,6 +362,10 @@ TEST_CASE("pop3_client against the reference server, STLS and implicit TLS (use_
     }
     SECTION("implicit TLS") {
         run_coroutine([&](asio::io_context& io) { return scenario(io, reference_target(srv, true)); });
+    }
+    SECTION("every login method (the server offers SASL PLAIN LOGIN)") {
+        run_coroutine(
+            [&](asio::io_context& io) { return login_each_method(io, reference_target(srv, false), true); });
     }
 }
 
@@ -619,6 +645,116 @@ TEST_CASE("pop3_client login falls back to USER/PASS and maps RFC 3206 codes", "
     CHECK(seen == std::vector<std::string>{"USER bob", "PASS pw"});
 }
 
+namespace {
+
+// What a scripted server saw during one async_login, and how it ended.
+struct login_outcome {
+    std::vector<std::string> seen;  // the client's lines after CAPA
+    std::error_code ec = net::errc::session_failed;
+    std::string text;
+    bool open_after = false;
+};
+
+// The server advertises `capa`, then answers the client's i-th line with
+// `replies[i]`; the client logs in as bob/pw with `method`.
+login_outcome login_against(std::string capa, std::vector<std::string> replies,
+                            net::pop3_login_method method) {
+    login_outcome out;
+    {
+        test::fake_server fake(greet(std::move(capa), [&out, replies](test::fake_connection& c) {
+            for (const auto& reply : replies) {
+                auto line = c.read_line();
+                if (!line) return;
+                out.seen.push_back(*line);
+                c.write(reply);
+            }
+            c.wait_closed();
+        }));
+        fake_run r;
+        REQUIRE_FALSE(r.connect(fake));
+        r.client.async_login(
+            "bob", secret<>(std::string("pw")),
+            [&](std::error_code e, std::string text) {
+                out.ec = e;
+                out.text = std::move(text);
+            },
+            method);
+        r.run();
+        out.open_after = r.client.is_open();
+        r.client.close();
+        r.run();
+    }
+    return out;
+}
+
+const std::string sasl_plain_capa = "+OK\r\nUSER\r\nSASL PLAIN\r\n.\r\n";
+const std::string sasl_both_capa = "+OK\r\nUSER\r\nSASL PLAIN LOGIN\r\n.\r\n";
+const std::string username_challenge = "+ VXNlcm5hbWU6\r\n";  // "Username:"
+const std::string password_challenge = "+ UGFzc3dvcmQ6\r\n";  // "Password:"
+
+}  // namespace
+
+TEST_CASE("pop3_client login methods send exactly these lines", "[net][pop3_client]") {
+    using m = net::pop3_login_method;
+    SECTION("automatic picks AUTH PLAIN when advertised") {
+        auto o = login_against(sasl_both_capa, {"+OK Logged in.\r\n"}, m::automatic);
+        CHECK_FALSE(o.ec);
+        CHECK(o.text == "Logged in.");
+        CHECK(o.seen == std::vector<std::string>{"AUTH PLAIN AGJvYgBwdw=="});
+    }
+    SECTION("user_pass even when SASL is advertised") {
+        auto o = login_against(sasl_both_capa, {"+OK\r\n", "+OK Logged in.\r\n"}, m::user_pass);
+        CHECK_FALSE(o.ec);
+        CHECK(o.seen == std::vector<std::string>{"USER bob", "PASS pw"});
+    }
+    SECTION("sasl_plain even when not advertised") {
+        auto o = login_against(no_capa, {"+OK Logged in.\r\n"}, m::sasl_plain);
+        CHECK_FALSE(o.ec);
+        CHECK(o.seen == std::vector<std::string>{"AUTH PLAIN AGJvYgBwdw=="});
+    }
+    SECTION("sasl_login: no initial response, user and password answer the challenges") {
+        auto o = login_against(sasl_plain_capa,
+                               {username_challenge, password_challenge, "+OK Logged in.\r\n"}, m::sasl_login);
+        CHECK_FALSE(o.ec);
+        CHECK(o.text == "Logged in.");
+        CHECK(o.seen == std::vector<std::string>{"AUTH LOGIN", "Ym9i", "cHc="});
+        CHECK(o.open_after);
+    }
+    SECTION("sasl_login refused: RFC 3206 codes") {
+        auto o = login_against(sasl_both_capa,
+                               {username_challenge, password_challenge, "-ERR [SYS/TEMP] try later\r\n"},
+                               m::sasl_login);
+        CHECK(o.ec == pop3::errc::temporary_failure);
+        CHECK(o.open_after);
+        o = login_against(sasl_both_capa, {"-ERR [IN-USE] locked\r\n"}, m::sasl_login);
+        CHECK(o.ec == pop3::errc::maildrop_in_use);
+        CHECK(o.seen == std::vector<std::string>{"AUTH LOGIN"});
+        o = login_against(sasl_both_capa, {username_challenge, password_challenge, "-ERR [AUTH] no\r\n"},
+                          m::sasl_login);
+        CHECK(o.ec == pop3::errc::auth_failed);
+    }
+    SECTION("sasl_login cancels a third challenge") {
+        auto o = login_against(sasl_both_capa,
+                               {username_challenge, password_challenge, "+ TW9yZTo=\r\n", "-ERR aborted\r\n"},
+                               m::sasl_login);
+        CHECK(o.seen == std::vector<std::string>{"AUTH LOGIN", "Ym9i", "cHc=", "*"});
+        CHECK(o.ec == pop3::errc::auth_failed);
+        CHECK(o.open_after);
+    }
+    SECTION("a challenge after the cancel is a protocol error") {
+        auto o = login_against(sasl_both_capa, {"+ \r\n", "+ \r\n", "+ \r\n", "+ \r\n"}, m::sasl_login);
+        CHECK(o.seen == std::vector<std::string>{"AUTH LOGIN", "Ym9i", "cHc=", "*"});
+        CHECK(o.ec == pop3::errc::unexpected_response);
+        CHECK_FALSE(o.open_after);
+    }
+    SECTION("a challenge to USER is a protocol error") {
+        auto o = login_against(no_capa, {username_challenge}, m::user_pass);
+        CHECK(o.seen == std::vector<std::string>{"USER bob"});
+        CHECK(o.ec == pop3::errc::unexpected_response);
+        CHECK_FALSE(o.open_after);
+    }
+}
+
 TEST_CASE("pop3_client pipelines when the server offers PIPELINING", "[net][pop3_client]") {
     std::vector<std::string> batch;
     test::fake_server fake(greet("+OK\r\nPIPELINING\r\n.\r\n", [&batch](test::fake_connection& c) {
@@ -744,4 +880,6 @@ TEST_CASE("pop3_client against an external server", "[.interop][pop3_client]") {
     }
     REQUIRE_FALSE(t.expected.empty());
     run_coroutine([&](asio::io_context& io) { return scenario(io, t); });
+    // Both our binary and the reference Dovecot offer SASL PLAIN and LOGIN.
+    run_coroutine([&](asio::io_context& io) { return login_each_method(io, t, false); });
 }

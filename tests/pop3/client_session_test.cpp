@@ -179,6 +179,88 @@ TEST_CASE("client_session AUTH PLAIN", "[pop3][client_session]") {
     CHECK(lr.trace == "[greeting ok |hi][AUTH ok |][eof]");
 }
 
+TEST_CASE("client_session AUTH LOGIN at every split point", "[pop3][client_session]") {
+    // draft-murchison-sasl-login: server-first, so no initial response; the
+    // challenge texts are ignored. STAT waits for the AUTH (a barrier).
+    const std::string server =
+        "+OK hi\r\n"
+        "+ VXNlcm5hbWU6\r\n"  // "Username:"
+        "+ UGFzc3dvcmQ6\r\n"  // "Password:"
+        "+OK Logged in.\r\n"
+        "+OK 0 0\r\n";
+    for (bool pipelining : {false, true}) {
+        test::for_each_chunking(server, [&](const test::chunking& ch) {
+            INFO(ch.description << " pipelining " << pipelining);
+            pop3::client_session c(pop3::client_options{{}, pipelining});
+            REQUIRE_FALSE(c.auth_login("bob", secret<>(std::string("pw"))));
+            REQUIRE_FALSE(c.stat());
+            auto r = drive(c, ch.chunks);
+            CHECK(r.written == "AUTH LOGIN\r\nYm9i\r\ncHc=\r\nSTAT\r\n");
+            CHECK(r.trace == "[greeting ok |hi][AUTH ok |Logged in.][STAT ok |0 0][eof]");
+        });
+    }
+
+    // The server may accept before asking for everything; what is left is
+    // simply dropped.
+    pop3::client_session early;
+    REQUIRE_FALSE(early.auth_login("bob", secret<>(std::string("pw"))));
+    auto e = drive(early, {"+OK hi\r\n+ \r\n+OK\r\n"});
+    CHECK(e.written == "AUTH LOGIN\r\nYm9i\r\n");
+    CHECK(e.trace == "[greeting ok |hi][AUTH ok |][eof]");
+}
+
+TEST_CASE("client_session AUTH LOGIN cancels a third challenge", "[pop3][client_session]") {
+    const std::string server =
+        "+OK hi\r\n+ VXNlcm5hbWU6\r\n+ UGFzc3dvcmQ6\r\n+ TW9yZTo=\r\n"
+        "-ERR Authentication aborted by client.\r\n+OK\r\n";
+    test::for_each_chunking(server, [&](const test::chunking& ch) {
+        INFO(ch.description);
+        pop3::client_session c;
+        REQUIRE_FALSE(c.auth_login("bob", secret<>(std::string("pw"))));
+        REQUIRE_FALSE(c.noop());
+        auto r = drive(c, ch.chunks);
+        // RFC 5034 section 4: "*" cancels; the -ERR ends the AUTH and the
+        // session goes on.
+        CHECK(r.written == "AUTH LOGIN\r\nYm9i\r\ncHc=\r\n*\r\nNOOP\r\n");
+        CHECK(r.trace == "[greeting ok |hi][AUTH err |Authentication aborted by client.][NOOP ok |][eof]");
+    });
+}
+
+TEST_CASE("client_session unexpected continuations are protocol errors", "[pop3][client_session]") {
+    SECTION("after the cancel, the server owes -ERR") {
+        const std::string server = "+OK hi\r\n+ \r\n+ \r\n+ \r\n+ \r\n";
+        test::for_each_chunking(server, [&](const test::chunking& ch) {
+            INFO(ch.description);
+            pop3::client_session c;
+            REQUIRE_FALSE(c.auth_login("bob", secret<>(std::string("pw"))));
+            auto r = drive(c, ch.chunks);
+            CHECK(r.written == "AUTH LOGIN\r\nYm9i\r\ncHc=\r\n*\r\n");
+            CHECK(r.trace == "[greeting ok |hi][error unexpected response][close]");
+        });
+    }
+    SECTION("AUTH PLAIN with an initial response cancels the first challenge") {
+        pop3::client_session c;
+        REQUIRE_FALSE(c.auth_plain("bob", secret<>(std::string("pw"))));
+        auto r = drive(c, {"+OK hi\r\n+ \r\n+ \r\n"});
+        CHECK(r.written == "AUTH PLAIN AGJvYgBwdw==\r\n*\r\n");
+        CHECK(r.trace == "[greeting ok |hi][error unexpected response][close]");
+    }
+    SECTION("a continuation to a command other than AUTH") {
+        pop3::client_session c;
+        REQUIRE_FALSE(c.user("bob"));
+        auto r = drive(c, {"+OK hi\r\n+ VXNlcm5hbWU6\r\n"});
+        CHECK(r.written == "USER bob\r\n");
+        CHECK(r.trace == "[greeting ok |hi][error unexpected response][close]");
+    }
+    SECTION("a continuation before the greeting") {
+        pop3::client_session c;
+        REQUIRE_FALSE(c.auth_login("bob", secret<>(std::string("pw"))));
+        auto r = drive(c, {"+ VXNlcm5hbWU6\r\n"});
+        CHECK(r.written.empty());
+        CHECK(r.trace == "[error unexpected response][close]");
+    }
+}
+
 TEST_CASE("client_session protocol errors are fatal and bounded", "[pop3][client_session]") {
     {
         pop3::client_session c;

@@ -105,6 +105,14 @@ struct pop3_uidl_entry {
 /// completes with that error.
 using pop3_body_sink = std::function<std::error_code(std::string_view chunk)>;
 
+/// How `pop3_client::async_login` authenticates.
+enum class pop3_login_method {
+    automatic,   ///< AUTH PLAIN if the last CAPA listed `SASL ... PLAIN`, else USER/PASS
+    user_pass,   ///< USER then PASS (RFC 1939 section 7)
+    sasl_plain,  ///< AUTH PLAIN (RFC 5034, RFC 4616) with an initial response
+    sasl_login,  ///< AUTH LOGIN (draft-murchison-sasl-login): user and password answer two challenges
+};
+
 namespace detail {
 
 class pop3_client_impl;
@@ -123,6 +131,7 @@ MAILACCESS_API std::unique_ptr<pop3_op> make_pop3_connect_op(
 MAILACCESS_API std::unique_ptr<pop3_op> make_pop3_stls_op(pop3_completion_ptr<std::vector<std::string>> done);
 MAILACCESS_API std::unique_ptr<pop3_op> make_pop3_capa_op(pop3_completion_ptr<std::vector<std::string>> done);
 MAILACCESS_API std::unique_ptr<pop3_op> make_pop3_login_op(std::string user, secret<> password,
+                                                           pop3_login_method method,
                                                            pop3_completion_ptr<std::string> done);
 MAILACCESS_API std::unique_ptr<pop3_op> make_pop3_stat_op(pop3_completion_ptr<pop3_stat> done);
 MAILACCESS_API std::unique_ptr<pop3_op> make_pop3_list_op(
@@ -143,7 +152,7 @@ MAILACCESS_API void cancel_operation(const std::weak_ptr<pop3_client_impl>& impl
 }  // namespace detail
 
 /// An asynchronous POP3 client (RFC 1939, RFC 2449 CAPA and PIPELINING,
-/// RFC 2595 STLS, RFC 5034 AUTH with RFC 4616 PLAIN) for one server
+/// RFC 2595 STLS, RFC 5034 AUTH with RFC 4616 PLAIN and LOGIN) for one server
 /// connection at a time, built on the sans-I/O `pop3::client_session`.
 ///
 /// **Initiating functions** follow Asio's conventions: the completion token
@@ -248,20 +257,36 @@ public:
             [](auto done) { return detail::make_pop3_capa_op(std::move(done)); });
     }
 
-    /// Authenticates: AUTH PLAIN with an initial response (RFC 5034, RFC
-    /// 4616) when the last CAPA listed `SASL ... PLAIN`, else USER/PASS.
-    /// Result: the text of the final +OK. Errors (connection stays open):
-    /// `pop3::errc::tls_required` (not encrypted and plaintext login not
-    /// allowed; nothing is sent), `pop3::errc::maildrop_in_use` (-ERR
-    /// [IN-USE]), `pop3::errc::temporary_failure` ([SYS/TEMP], [SYS/PERM]),
-    /// `pop3::errc::auth_failed` (any other -ERR).
+    /// Authenticates with `method`:
+    ///  - `automatic`: `sasl_plain` when the last CAPA listed `SASL ... PLAIN`,
+    ///    else `user_pass`;
+    ///  - `user_pass`: `USER user`, then `PASS password` after its +OK
+    ///    (RFC 1939 section 7);
+    ///  - `sasl_plain`: `AUTH PLAIN base64(NUL user NUL password)`, the
+    ///    initial response on the command line (RFC 5034 section 4, RFC 4616);
+    ///    after the server's empty challenge instead when the line would
+    ///    exceed 255 octets;
+    ///  - `sasl_login`: `AUTH LOGIN`, then base64(user) and base64(password)
+    ///    in answer to the server's two `+` challenges, "*" (cancel) to any
+    ///    further one (RFC 5034 section 4). No initial response: LOGIN is
+    ///    server-first (see `pop3::client_session::auth_login`).
+    /// An explicit method is used even when CAPA did not advertise it (the
+    /// server may still accept it, or answers -ERR). Result: the text of the
+    /// final +OK. Errors (connection stays open): `pop3::errc::tls_required`
+    /// (not encrypted and plaintext login not allowed; nothing is sent),
+    /// `pop3::errc::maildrop_in_use` (-ERR [IN-USE]),
+    /// `pop3::errc::temporary_failure` ([SYS/TEMP], [SYS/PERM], RFC 3206),
+    /// `pop3::errc::auth_failed` (any other -ERR, including the one that
+    /// answers a cancelled exchange); a continuation the exchange does not
+    /// allow is `pop3::errc::unexpected_response` and closes the connection.
     template <class CompletionToken>
-    auto async_login(std::string user, secret<> password, CompletionToken&& token) {
-        return initiate<std::string>(std::forward<CompletionToken>(token), timeout_,
-                                     [u = std::move(user), p = std::move(password)](auto done) mutable {
-                                         return detail::make_pop3_login_op(std::move(u), std::move(p),
-                                                                           std::move(done));
-                                     });
+    auto async_login(std::string user, secret<> password, CompletionToken&& token,
+                     pop3_login_method method = pop3_login_method::automatic) {
+        return initiate<std::string>(
+            std::forward<CompletionToken>(token), timeout_,
+            [u = std::move(user), p = std::move(password), method](auto done) mutable {
+                return detail::make_pop3_login_op(std::move(u), std::move(p), method, std::move(done));
+            });
     }
 
     /// STAT: message count and maildrop size.

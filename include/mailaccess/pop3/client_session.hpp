@@ -77,7 +77,7 @@ using client_action =
                  client_lines_end, body_begin, body_data, body_end, client_error>;
 
 /// A sans-I/O POP3 client connection (RFC 1939, RFC 2449, RFC 2595 STLS,
-/// RFC 5034 AUTH PLAIN).
+/// RFC 5034 AUTH with the PLAIN and LOGIN mechanisms).
 ///
 /// Commands are queued with `send` (or the helpers) at any time; the
 /// session writes them when allowed and matches replies to them in order.
@@ -97,8 +97,13 @@ using client_action =
 ///  - `close_connection`: after the reply to QUIT, or after `client_error`;
 ///  - the event types report replies in order.
 ///
-/// AUTH continuations ("+ ") are answered internally: with the pending SASL
-/// response, or with "*" (abort) when there is none.
+/// AUTH continuations ("+ ") are answered internally (RFC 5034 section 4):
+/// each with the next of the command's queued SASL responses (one base64
+/// line each), and with "*" (cancel) once they are used up. The server must
+/// then reject the AUTH with -ERR, so a further continuation is an
+/// `unexpected_response` error, as is a continuation to any other command.
+/// No event reports the challenges; the AUTH's `client_status` ends the
+/// exchange.
 ///
 /// Thread safety: distinct objects safe, shared objects unsafe.
 class MAILACCESS_API client_session {
@@ -127,6 +132,16 @@ public:
     /// argument when the line fits in 255 octets, else answers the server's
     /// empty challenge (RFC 5034 section 4).
     std::error_code auth_plain(std::string_view user, const secret<>& password);
+    /// AUTH LOGIN (draft-murchison-sasl-login), a server-first mechanism:
+    /// sends `AUTH LOGIN` without an initial response, answers the first
+    /// challenge with base64(`user`), the second with base64(`password`) and
+    /// any further one with "*" (RFC 5034 section 4). RFC 5034 would allow
+    /// the user name as initial response, but the mechanism defines none, so
+    /// servers that follow RFC 4422 section 5 may refuse it; the extra round
+    /// trip is the portable choice. The challenge texts ("Username:",
+    /// "Password:" or anything else) are ignored. The encoded responses are
+    /// held as secrets and wiped once written (or when the AUTH completes).
+    std::error_code auth_login(std::string_view user, const secret<>& password);
 
     /// The next thing to do or the next event; see the class comment.
     client_action next();
@@ -156,13 +171,16 @@ private:
         bool multiline = false;    // multi-line if the reply is +OK
         bool barrier = false;      // STLS, AUTH, greeting: nothing else in flight
         std::string wire;
-        secret<> sasl_response;  // for AUTH without initial response
-        bool has_sasl_response = false;
+        // AUTH: base64 lines answering successive challenges, then "*".
+        std::vector<secret<>> sasl;
+        std::size_t next_sasl = 0;
+        bool sasl_cancelled = false;  // "*" sent: only -ERR may follow
     };
     enum class mode { status, lines, body };
 
     std::error_code send_simple(verb v);
-    std::error_code enqueue(const command& cmd, secret<> sasl_response, bool has_sasl_response);
+    std::error_code enqueue(const command& cmd, std::vector<secret<>> sasl);
+    void answer_challenge(pending& front);
     void flush_queue();
     std::optional<client_action> parse_one();
     std::optional<std::string_view> take_line();
