@@ -118,8 +118,9 @@ public:
         : client_(client), local_(local), state_(state), options_(options) {}
 
     asio::awaitable<std::map<std::string, folder_summary>> run() {
-        qresync_ = client_.has_capability("QRESYNC");
-        condstore_ = qresync_ || client_.has_capability("CONDSTORE");
+        qresync_ = options_.resync == resync_method::automatic && client_.has_capability("QRESYNC");
+        condstore_ = options_.resync != resync_method::full &&
+                     (client_.has_capability("QRESYNC") || client_.has_capability("CONDSTORE"));
         if (qresync_) {  // RFC 7162 section 3.2.3: QRESYNC must be enabled before use
             std::vector<imap::capability> enable{*imap::capability::make("QRESYNC")};
             co_await client_.async_enable(std::move(enable), use_awaitable);

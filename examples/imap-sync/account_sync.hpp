@@ -38,8 +38,13 @@ struct folder_summary {
     void add(const folder_summary& other);
 };
 
+/// How server changes are found: the best the server offers, or a forced
+/// fallback (for servers whose CONDSTORE is broken, and for tests).
+enum class resync_method { automatic, condstore, full };
+
 struct sync_options {
     bool bodies = false;  ///< download whole messages, not only headers
+    resync_method resync = resync_method::automatic;
     /// Called as messages arrive: folder, done, expected (0: unknown).
     std::function<void(const std::string&, std::uint64_t, std::uint64_t)> progress;
 };

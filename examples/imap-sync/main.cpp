@@ -73,6 +73,10 @@ made locally. What was agreed is kept in DIR/.mailaccess-sync.json.
   --bodies                 download whole messages, not only headers
   --fetch-body FOLDER UID  download one whole message (a body on demand) and
                            print its path; run a sync first
+  --resync auto|condstore|full
+                           how server changes are found: QRESYNC or CONDSTORE
+                           when offered (default), CONDSTORE only, or a
+                           comparison of every UID and its flags
   --ca-file PEM            trust the certificates in PEM instead of the system's
   --insecure               do not verify the server certificate (tests only)
   --timeout SECONDS        time limit per command (default 60)
@@ -87,6 +91,7 @@ struct options {
     std::string host, port, tls = "starttls", user, maildir, ca_file;
     secret<> password;
     bool bodies = false, json = false, insecure = false;
+    imap_sync::resync_method resync = imap_sync::resync_method::automatic;
     std::string body_folder;
     std::uint32_t body_uid = 0;
     std::chrono::seconds timeout{60};
@@ -134,6 +139,16 @@ options parse_args(int argc, char** argv) {
         } else if (arg == "--fetch-body") {
             o.body_folder = value();
             o.body_uid = number_arg<std::uint32_t>("UID", value());
+        } else if (arg == "--resync") {
+            const std::string v = value();
+            if (v == "auto")
+                o.resync = imap_sync::resync_method::automatic;
+            else if (v == "condstore")
+                o.resync = imap_sync::resync_method::condstore;
+            else if (v == "full")
+                o.resync = imap_sync::resync_method::full;
+            else
+                usage_error("--resync must be auto, condstore or full");
         } else if (arg == "--ca-file") {
             o.ca_file = value();
         } else if (arg == "--insecure") {
@@ -235,6 +250,7 @@ asio::awaitable<void> run(const options& o, nlohmann::json& summary, failure& fa
         } else {
             imap_sync::sync_options so;
             so.bodies = o.bodies;
+            so.resync = o.resync;
             if (!o.json && ::isatty(2) != 0) so.progress = show_progress;
             const auto started = std::chrono::steady_clock::now();
             auto folders = co_await imap_sync::sync_account(client, local, state, so);

@@ -80,10 +80,13 @@ def server_subjects(m, folder):
 
 
 class ImapSyncInterop(unittest.TestCase):
+    resync = "auto"
+
     def sync(self, account, root, *extra):
         env = dict(os.environ, MAILACCESS_PASSWORD=account.password)
         r = subprocess.run([SYNC, "--host", "127.0.0.1", "--port", str(account.port), "--user", account.user,
-                            "--maildir", root, "--timeout", "30"] + account.tls_args + list(extra),
+                            "--maildir", root, "--timeout", "30", "--resync", self.resync] + account.tls_args
+                           + list(extra),
                            capture_output=True, timeout=240, env=env)
         self.assertEqual(r.returncode, 0, r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace"))
         return r.stdout.decode()
@@ -143,7 +146,8 @@ class ImapSyncInterop(unittest.TestCase):
             self.assertEqual(t["new_messages"], 1, second)
             self.assertEqual(t["flags_pulled"], 1, second)
             self.assertEqual(t["expunged_pulled"], 1, second)
-            self.assertIn(second["folders"]["INBOX"]["mode"], ("qresync", "condstore"), second)
+            expected_mode = {"auto": "qresync", "condstore": "condstore", "full": "full"}[self.resync]
+            self.assertEqual(second["folders"]["INBOX"]["mode"], expected_mode, second)
 
             # The server has the local changes...
             m = account.imap()
@@ -185,16 +189,21 @@ class ImapSyncInterop(unittest.TestCase):
             shutil.rmtree(root, ignore_errors=True)
 
     def test_reference_server(self):
-        server = ReferenceServer(SERVER).start(listeners=("imap",))
-        try:
-            for n in range(1, 6):
-                server.deliver(message(n))
-            ctx = ssl.create_default_context(cafile=server.cert_file())
-            account = Account(server.ports["imap"], "demo", "demo",
-                              ["--tls", "starttls", "--ca-file", server.cert_file()], ctx)
-            self.scenario(account, server.message_files())
-        finally:
-            server.cleanup()
+        # QRESYNC (what the server offers), then each fallback forced.
+        for resync in ("auto", "condstore", "full"):
+            with self.subTest(resync=resync):
+                self.resync = resync
+                server = ReferenceServer(SERVER).start(listeners=("imap",))
+                try:
+                    for n in range(1, 6):
+                        server.deliver(message(n))
+                    ctx = ssl.create_default_context(cafile=server.cert_file())
+                    account = Account(server.ports["imap"], "demo", "demo",
+                                      ["--tls", "starttls", "--ca-file", server.cert_file()], ctx)
+                    self.scenario(account, server.message_files())
+                finally:
+                    server.cleanup()
+        self.resync = "auto"
 
     def test_dovecot(self):
         if not DOVECOT_SCRIPTS:
