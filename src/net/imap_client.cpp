@@ -61,7 +61,7 @@ imap_client::~imap_client() { close(); }
 
 imap_client::executor_type imap_client::get_executor() const noexcept { return impl_->strand_; }
 
-std::shared_ptr<asio::ssl::context> imap_client::tls_context() const { return impl_->tls_; }
+std::shared_ptr<asio::ssl::context> imap_client::tls_context() const { return impl_->tls_.get(); }
 
 std::uint64_t imap_client::next_id() noexcept { return impl_->next_id_.fetch_add(1); }
 

@@ -32,15 +32,9 @@ bool is_event(const imap::response& r) {
 imap_op::~imap_op() = default;
 
 imap_client_impl::imap_client_impl(asio::any_io_executor ex, imap_client_options options)
-    : strand_(asio::make_strand(std::move(ex))), options_(std::move(options)) {
-    if (options_.tls) {
-        tls_ = options_.tls;
-    } else if (auto ctx = make_client_tls_context(options_.tls_options)) {
-        tls_ = *ctx;
-    } else {
-        tls_error_ = ctx.error();
-    }
-}
+    : strand_(asio::make_strand(std::move(ex))),
+      options_(std::move(options)),
+      tls_(options_.tls, options_.tls_options) {}
 
 void imap_client_impl::submit(std::uint64_t id, std::unique_ptr<imap_op_base> op,
                               std::chrono::milliseconds deadline) {
@@ -313,12 +307,13 @@ void imap_client_impl::start_write() {
 }
 
 void imap_client_impl::start_tls() {
-    if (!tls_) {
-        if (has_started_op()) finish(ops_.begin(), tls_error_ ? tls_error_ : errc::tls_not_configured);
+    auto tls = tls_.get();
+    if (!tls) {
+        if (has_started_op()) finish(ops_.begin(), tls_.error() ? tls_.error() : errc::tls_not_configured);
         return close_connection(imap_client_errc::connection_closed);
     }
     handshaking_ = true;
-    async_start_tls(*stream_, tls_, server_name_, options_.timeout,
+    async_start_tls(*stream_, std::move(tls), server_name_, options_.timeout,
                     [self = shared_from_this(), gen = generation_, keep = stream_](std::error_code ec) {
                         if (gen != self->generation_) return;
                         self->handshaking_ = false;

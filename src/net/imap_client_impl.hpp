@@ -8,6 +8,8 @@
 #include <mailaccess/net/imap_client.hpp>
 #include <mailaccess/net/stream.hpp>
 
+#include "lazy_tls_context.hpp"
+
 #include <asio/steady_timer.hpp>
 
 #include <array>
@@ -74,8 +76,7 @@ public:
 
     asio::any_io_executor strand_;
     imap_client_options options_;
-    std::shared_ptr<asio::ssl::context> tls_;
-    std::error_code tls_error_;
+    lazy_tls_context tls_;
     std::atomic<std::uint64_t> next_id_{1};
 
     // --- state owned by the strand -----------------------------------------

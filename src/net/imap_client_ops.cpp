@@ -385,7 +385,8 @@ public:
     bool is_exclusive() const noexcept override { return true; }
     std::error_code start(imap_client_impl& c) override {
         if (c.tls_active_) return imap_client_errc::tls_already_active;
-        if (!c.tls_) return c.tls_error_ ? c.tls_error_ : std::error_code(net::errc::tls_not_configured);
+        if (!c.tls_.get())
+            return c.tls_.error() ? c.tls_.error() : std::error_code(net::errc::tls_not_configured);
         auto t = c.session().send(imap::cmd::starttls{});
         if (!t) return t.error();
         tag_ = std::move(*t);

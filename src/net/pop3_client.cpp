@@ -6,6 +6,8 @@
 #include <mailaccess/pop3/client_session.hpp>
 #include <mailaccess/pop3/error.hpp>
 
+#include "lazy_tls_context.hpp"
+
 #include <asio/buffer.hpp>
 #include <asio/error.hpp>
 #include <asio/steady_timer.hpp>
@@ -102,20 +104,13 @@ public:
 class pop3_client_impl : public std::enable_shared_from_this<pop3_client_impl> {
 public:
     pop3_client_impl(asio::any_io_executor ex, pop3_client_options options)
-        : strand_(asio::make_strand(std::move(ex))), options_(std::move(options)) {
-        if (options_.tls) {
-            tls_ = options_.tls;
-        } else if (auto ctx = make_client_tls_context(options_.tls_options)) {
-            tls_ = *ctx;
-        } else {
-            tls_error_ = ctx.error();
-        }
-    }
+        : strand_(asio::make_strand(std::move(ex))),
+          options_(std::move(options)),
+          tls_(options_.tls, options_.tls_options) {}
 
     asio::any_io_executor strand_;
     pop3_client_options options_;
-    std::shared_ptr<asio::ssl::context> tls_;
-    std::error_code tls_error_;
+    lazy_tls_context tls_;
     std::atomic<std::uint64_t> next_id_{1};
 
     // --- state owned by the strand -----------------------------------------
@@ -318,12 +313,14 @@ public:
     }
 
     void start_tls() {
-        if (!tls_) {
-            if (has_started_op()) finish(ops_.begin(), tls_error_ ? tls_error_ : errc::tls_not_configured);
+        auto tls = tls_.get();
+        if (!tls) {
+            if (has_started_op())
+                finish(ops_.begin(), tls_.error() ? tls_.error() : errc::tls_not_configured);
             return close_connection(pop3_client_errc::connection_closed);
         }
         handshaking_ = true;
-        async_start_tls(*stream_, tls_, server_name_, options_.timeout,
+        async_start_tls(*stream_, std::move(tls), server_name_, options_.timeout,
                         [self = shared_from_this(), gen = generation_, keep = stream_](std::error_code ec) {
                             if (gen != self->generation_) return;
                             self->handshaking_ = false;
@@ -466,7 +463,7 @@ public:
     std::error_code start(pop3_client_impl& c) override {
         impl_ = &c;
         if (c.tls_active_) return pop3_client_errc::tls_already_active;
-        if (!c.tls_) return c.tls_error_ ? c.tls_error_ : std::error_code(errc::tls_not_configured);
+        if (!c.tls_.get()) return c.tls_.error() ? c.tls_.error() : std::error_code(errc::tls_not_configured);
         return c.session().stls();
     }
     bool on_event(pop3_client_impl& c, const pop3::client_action& e) override {
@@ -802,7 +799,7 @@ pop3_client::~pop3_client() { close(); }
 
 pop3_client::executor_type pop3_client::get_executor() const noexcept { return impl_->strand_; }
 
-std::shared_ptr<asio::ssl::context> pop3_client::tls_context() const { return impl_->tls_; }
+std::shared_ptr<asio::ssl::context> pop3_client::tls_context() const { return impl_->tls_.get(); }
 
 std::uint64_t pop3_client::next_id() noexcept { return impl_->next_id_.fetch_add(1); }
 

@@ -279,8 +279,10 @@ class MAILACCESS_API imap_client {
 public:
     using executor_type = asio::any_io_executor;
 
-    /// A client that is not connected yet. Building the TLS context (when
-    /// `options.tls` is null) may fail; `async_starttls` then reports why.
+    /// A client that is not connected yet. When `options.tls` is null, the
+    /// TLS context is built from `options.tls_options` on first use (loading
+    /// the CA store is costly; a plain-text client never pays it); if that
+    /// fails, `async_starttls` reports why. Many clients can share one context.
     explicit imap_client(asio::any_io_executor executor, imap_client_options options = {});
     /// Closes the connection; outstanding operations complete with
     /// `asio::error::operation_aborted` (when the executor still runs).
@@ -290,7 +292,8 @@ public:
 
     executor_type get_executor() const noexcept;
     /// The context used for STARTTLS; pass it as `connect_options::tls` for
-    /// implicit TLS. Null if it could not be built.
+    /// implicit TLS. Built on the first call if needed; null if it could not
+    /// be built. Safe from any thread.
     std::shared_ptr<asio::ssl::context> tls_context() const;
 
     /// Deadline for operations initiated from now on (not connect or IDLE).

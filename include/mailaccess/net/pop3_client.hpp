@@ -198,8 +198,9 @@ public:
     using executor_type = asio::any_io_executor;
 
     /// A client that is not connected yet. Every operation and the
-    /// connection run on a strand of `executor`. Building the TLS context
-    /// (when `options.tls` is null) may fail; `async_stls` then reports why.
+    /// connection run on a strand of `executor`. When `options.tls` is null,
+    /// the TLS context is built from `options.tls_options` on first use; if
+    /// that fails, `async_stls` reports why. Many clients can share one context.
     explicit pop3_client(asio::any_io_executor executor, pop3_client_options options = {});
 
     /// Closes the connection; outstanding operations complete with
@@ -211,7 +212,8 @@ public:
     executor_type get_executor() const noexcept;
 
     /// The context used for STLS; pass it as `connect_options::tls` for
-    /// implicit TLS. Null if it could not be built.
+    /// implicit TLS. Built on the first call if needed; null if it could not
+    /// be built. Safe from any thread.
     std::shared_ptr<asio::ssl::context> tls_context() const;
 
     /// Deadline for operations initiated from now on (not `async_connect`).
