@@ -2,7 +2,8 @@
 // set of commands. The first byte picks the options (bit 0: no LITERAL+,
 // bit 1: a tiny streaming threshold and small limits, bit 2: AUTHENTICATE
 // PLAIN instead of LOGIN, bit 3: a host-driven AUTHENTICATE, bit 4: DONE
-// right after IDLE is queued) and where the input is split. Invariants: no
+// right after IDLE is queued, bit 5: the APPEND message streamed by the
+// driver through literal_request) and where the input is split. Invariants: no
 // crash or failed assertion; every event is sane (completed tags were sent,
 // body events nest and add up to the announced size, chunks are bounded, an
 // error is followed by close_connection, which then repeats); buffered input
@@ -54,7 +55,15 @@ void fuzz_one(const fuzz::steered_input& steered) {
         keep(s.login("user", secret<>("pass")));
     keep(s.send(parsed("s SELECT INBOX\r\n")));
     keep(s.send(parsed("f FETCH 1:* (FLAGS BODY.PEEK[])\r\n")));
-    keep(s.send(parsed("a APPEND INBOX {5}\r\nhello\r\n")));
+    if (control & 32) {
+        cmd::append streamed;
+        auto& m = streamed.messages.emplace_back();
+        m.streamed = true;
+        m.size = 5;
+        keep(s.send(std::move(streamed)));
+    } else {
+        keep(s.send(parsed("a APPEND INBOX {5}\r\nhello\r\n")));
+    }
     keep(s.send(cmd::idle{}));
     if (control & 16) check(!s.done());
     keep(s.send(cmd::starttls{}));
@@ -101,6 +110,13 @@ void fuzz_one(const fuzz::steered_input& steered) {
         } else if (std::holds_alternative<body_end>(e)) {
             check(in_body && body_left == 0);
             in_body = false;
+        } else if (auto* req = std::get_if<literal_request>(&e)) {
+            check((control & 32) != 0 && tags.count(req->tag.str()) == 1 && req->size == 5);
+            check(s.literal_remaining() == 5);
+            check(!s.send_literal_data("he"));
+            check(s.send_literal_data("llo!") == errc::bad_syntax);
+            check(!s.send_literal_data("llo"));
+            check(s.literal_remaining() == 0);
         } else if (auto* err = std::get_if<client_error>(&e)) {
             check(static_cast<bool>(err->error));
             error_seen = true;
