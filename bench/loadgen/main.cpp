@@ -10,6 +10,8 @@
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -28,6 +30,9 @@ WORKLOAD
   body-download       UID FETCH 1:* BODY.PEEK[], --iterations times
   pop3-retr           RETR of every message (POP3 port), --pipelined or one by one
   append              --clients connections APPEND --iterations messages of --message-size each
+  mixed               --clients sessions run a random command mix on --mailbox for --duration
+  idle                --clients connections IDLE on --mailbox; server memory per connection
+                      (--server-pids) and the time for one APPEND to reach them all
 
 options
   --host H               default 127.0.0.1
@@ -43,6 +48,8 @@ options
   --mailbox NAME         default INBOX
   --pipelined            pop3-retr: queue every RETR at once
   --message-size BYTES   append, default 10240
+  --server-pids P,P,...  idle: the server's processes, for their resident memory
+  --seed N               mixed: the random seed, default 1
   --label NAME           the server's name in the conditions (e.g. mailaccess, dovecot)
   --peer-config TEXT     free text describing the server's configuration
 )";
@@ -112,6 +119,15 @@ int main(int argc, char** argv) {
             l.pipelined = true;
         } else if (arg == "--message-size") {
             l.message_size = positive(arg, value());
+        } else if (arg == "--server-pids") {
+            const std::string v = value();
+            for (std::size_t at = 0; at < v.size();) {
+                const auto comma = std::min(v.find(',', at), v.size());
+                l.server_pids.push_back(static_cast<int>(positive(arg, v.substr(at, comma - at))));
+                at = comma + 1;
+            }
+        } else if (arg == "--seed") {
+            l.seed = positive(arg, value());
         } else if (arg == "--label") {
             label = value();
         } else if (arg == "--peer-config") {
@@ -123,8 +139,16 @@ int main(int argc, char** argv) {
     if (t.port.empty() || t.user.empty()) usage_error("--port and --user are required");
     l.clients = clients.value_or(workload == "login" ? 10 : 1);
 
+    // Thousands of idle connections need as many descriptors.
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
+
     asio::io_context io;
     loadgen::stats s;
+    loadgen::idle_result idle;
     std::exception_ptr failure;
     auto run = [&]() -> asio::awaitable<loadgen::stats> {
         if (workload == "login") co_return co_await loadgen::login_storm(t, l);
@@ -133,6 +157,11 @@ int main(int argc, char** argv) {
         if (workload == "body-download") co_return co_await loadgen::body_download(t, l);
         if (workload == "pop3-retr") co_return co_await loadgen::pop3_retr(t, l);
         if (workload == "append") co_return co_await loadgen::append(t, l);
+        if (workload == "mixed") co_return co_await loadgen::mixed(t, l);
+        if (workload == "idle") {
+            idle = co_await loadgen::idle_capacity(t, l);
+            co_return idle.connect;
+        }
         usage_error("unknown workload " + workload);
     };
     asio::co_spawn(io, run(), [&](std::exception_ptr e, loadgen::stats result) {
@@ -165,7 +194,15 @@ int main(int argc, char** argv) {
                         {"seconds", s.seconds}};
     if (!s.first_error.empty()) c["first_error"] = s.first_error;
     if (workload == "append") c["message_size"] = l.message_size;
-    if (workload == "login") c["duration_s"] = std::chrono::duration<double>(l.duration).count();
+    if (workload == "login" || workload == "mixed")
+        c["duration_s"] = std::chrono::duration<double>(l.duration).count();
+    if (workload == "idle") {
+        c["connections"] = idle.connections;
+        c["notified"] = idle.notified;
+        c["server_pids"] = l.server_pids;
+        c["rss_before_kib"] = idle.rss_before_kib;
+        c["rss_idle_kib"] = idle.rss_idle_kib;
+    }
     const std::string name = "loadgen_" + workload;
     auto figure = [&](const char* unit, double value, const char* metric) {
         nlohmann::json cc = c;
@@ -173,6 +210,14 @@ int main(int argc, char** argv) {
         mailaccess::bench::report(name, unit, value, 1, cc);
     };
     const double secs = s.seconds > 0 ? s.seconds : 1e-9;
+    if (workload == "idle") {
+        if (!l.server_pids.empty() && idle.connections > 0)
+            figure("KiB", (idle.rss_idle_kib - idle.rss_before_kib) / static_cast<double>(idle.connections),
+                   "rss_per_connection");
+        figure("connections", static_cast<double>(idle.connections), "idling");
+        figure("ms", idle.fanout_ms, "fanout");
+        if (idle.notified < idle.connections) ++s.errors;  // some idler never heard of the delivery
+    }
     figure("ops/s", static_cast<double>(s.ops) / secs, "throughput");
     if (s.messages > 0) figure("messages/s", static_cast<double>(s.messages) / secs, "throughput");
     if (s.bytes > 0) figure("MB/s", static_cast<double>(s.bytes) / 1e6 / secs, "throughput");

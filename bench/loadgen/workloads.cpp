@@ -11,8 +11,10 @@
 #include <asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <functional>
 #include <optional>
+#include <random>
 #include <system_error>
 
 namespace loadgen {
@@ -314,6 +316,142 @@ asio::awaitable<stats> append(const target& t, const load& l) {
     });
     if (start) s.seconds = std::chrono::duration<double>(end - *start).count();
     co_return s;
+}
+
+namespace {
+
+// Resident memory of `pids` (VmRSS from /proc), in KiB.
+double rss_kib(const std::vector<int>& pids) {
+    double total = 0;
+    for (const int pid : pids) {
+        std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+        std::string line;
+        while (std::getline(in, line))
+            if (line.rfind("VmRSS:", 0) == 0) total += std::stod(line.substr(6));
+    }
+    return total;
+}
+
+imap::command::body_type parsed(const std::string& text) {
+    auto c = imap::parse_command("T " + text + "\r\n", {});
+    if (!c) throw std::system_error(c.error(), text);
+    return std::move(c->body);
+}
+
+}  // namespace
+
+asio::awaitable<stats> mixed(const target& t, const load& l) {
+    auto ex = co_await asio::this_coro::executor;
+    stats s;
+    const auto start = clock_type::now();
+    const auto deadline = start + l.duration;
+    co_await run_concurrently(l.clients, [&](unsigned worker) -> asio::awaitable<void> {
+        std::mt19937_64 random(l.seed * 7919 + worker);
+        try {
+            net::imap_client client(ex, imap_options(t));
+            co_await open_imap(client, t, worker);
+            auto box = co_await client.async_select(mailbox_params(t), use_awaitable);
+            const std::uint32_t top = std::max<std::uint32_t>(1, box.uidnext.value_or(2) - 1);
+            while (clock_type::now() < deadline) {
+                const auto uid = std::to_string(std::uniform_int_distribution<std::uint32_t>(1, top)(random));
+                const auto pick = std::uniform_int_distribution<int>(0, 99)(random);
+                // A mail program's steady state: polls, flag and header
+                // reads, flag changes, searches, folder counts.
+                std::string text =
+                    pick < 20   ? "NOOP"
+                    : pick < 50 ? "UID FETCH " + uid + " (UID FLAGS)"
+                    : pick < 70 ? "UID FETCH " + uid + " (UID RFC822.SIZE BODY.PEEK[HEADER])"
+                    : pick < 80 ? "UID STORE " + uid + (pick % 2 ? " +FLAGS (\\Seen)" : " -FLAGS (\\Seen)")
+                    : pick < 90 ? "UID SEARCH UNSEEN"
+                                : "STATUS \"" + t.mailbox + "\" (MESSAGES UNSEEN UIDNEXT)";
+                auto body = parsed(text);
+                const auto began = clock_type::now();
+                std::error_code ec;
+                co_await client.async_command(std::move(body), asio::redirect_error(use_awaitable, ec));
+                if (ec) {
+                    s.error(text + ": " + ec.message());
+                    if (!client.is_open()) co_return;
+                    continue;
+                }
+                s.latencies_ms.push_back(ms_since(began));
+                ++s.ops;
+            }
+            co_await client.async_logout(use_awaitable);
+        } catch (const std::exception& e) {
+            s.error(describe(e));
+        }
+    });
+    s.seconds = seconds_since(start);
+    co_return s;
+}
+
+asio::awaitable<idle_result> idle_capacity(const target& t, const load& l) {
+    auto ex = co_await asio::this_coro::executor;
+    idle_result r;
+    r.rss_before_kib = rss_kib(l.server_pids);
+    std::vector<std::unique_ptr<net::imap_client>> idlers;
+    std::vector<char> saw(l.clients, 0);
+    std::uint64_t seen = 0;
+    clock_type::time_point appended{};
+    clock_type::time_point last_seen{};
+    asio::steady_timer everyone(ex, clock_type::time_point::max());
+    const auto start = clock_type::now();
+    // Connect in batches so the server's accept queue is not the bottleneck.
+    constexpr unsigned batch = 200;
+    for (unsigned first = 0; first < l.clients; first += batch) {
+        const unsigned n = std::min(batch, l.clients - first);
+        co_await run_concurrently(n, [&, first](unsigned k) -> asio::awaitable<void> {
+            const unsigned index = first + k;
+            auto options = imap_options(t);
+            options.on_update = [&, index](const imap::response& u) {
+                if (!std::holds_alternative<imap::exists_data>(u) || appended == clock_type::time_point{} ||
+                    saw[index] != 0)
+                    return;
+                saw[index] = 1;
+                last_seen = clock_type::now();
+                if (++seen == r.connections) everyone.cancel();
+            };
+            auto client = std::make_unique<net::imap_client>(ex, options);
+            const auto began = clock_type::now();
+            try {
+                co_await open_imap(*client, t, index);
+                co_await client->async_select(mailbox_params(t), use_awaitable);
+                client->async_idle([](std::error_code, net::imap_reply) {});
+                r.connect.latencies_ms.push_back(ms_since(began));
+                ++r.connect.ops;
+                idlers.push_back(std::move(client));
+            } catch (const std::exception& e) {
+                r.connect.error(describe(e));
+            }
+        });
+    }
+    r.connect.seconds = seconds_since(start);
+    r.connections = idlers.size();
+    // Let the server settle (IDLE continuations sent, buffers shrunk).
+    asio::steady_timer settle(ex, std::chrono::seconds(1));
+    co_await settle.async_wait(use_awaitable);
+    r.rss_idle_kib = rss_kib(l.server_pids);
+
+    // One delivery; every idler must hear of it.
+    net::imap_client sender(ex, imap_options(t));
+    co_await open_imap(sender, t, l.clients);
+    imap::cmd::append a;
+    a.mailbox = mailbox_params(t).mailbox;
+    a.messages.emplace_back().data = "Subject: idle fan-out\r\nFrom: loadgen@example.org\r\n\r\nwake up\r\n";
+    appended = clock_type::now();
+    co_await sender.async_command(std::move(a), use_awaitable);
+    asio::steady_timer limit(ex, std::chrono::seconds(30));
+    limit.async_wait([&everyone](std::error_code ec) {
+        if (!ec) everyone.cancel();
+    });
+    std::error_code ec;
+    if (seen < r.connections) co_await everyone.async_wait(asio::redirect_error(use_awaitable, ec));
+    limit.cancel();
+    r.notified = seen;
+    r.fanout_ms = seen > 0 ? std::chrono::duration<double, std::milli>(last_seen - appended).count() : 0;
+    co_await sender.async_logout(use_awaitable);
+    for (auto& c : idlers) c->close();
+    co_return r;
 }
 
 }  // namespace loadgen

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace loadgen {
 
@@ -41,6 +42,19 @@ struct load {
     unsigned iterations = 1;
     bool pipelined = false;
     std::size_t message_size = 10 * 1024;
+    /// idle: processes whose resident memory is the server's (summed).
+    std::vector<int> server_pids;
+    std::uint64_t seed = 1;
+};
+
+/// What the idle-capacity workload measured besides the usual figures.
+struct idle_result {
+    stats connect;                  ///< one op per connection made idle
+    std::uint64_t connections = 0;  ///< connections idling at once
+    double rss_before_kib = 0;      ///< server resident memory before and with them
+    double rss_idle_kib = 0;
+    double fanout_ms = 0;        ///< APPEND to the last EXISTS seen by all
+    std::uint64_t notified = 0;  ///< connections that saw the EXISTS
 };
 
 /// connect + LOGIN + LOGOUT cycles by `clients` concurrent clients for
@@ -62,5 +76,15 @@ asio::awaitable<stats> pop3_retr(const target& t, const load& l);
 /// `clients` concurrent connections APPEND `iterations` messages of
 /// `message_size` octets each; one op per APPEND.
 asio::awaitable<stats> append(const target& t, const load& l);
+
+/// `clients` sessions kept open, each running a random mix of NOOP, UID
+/// FETCH (flags, headers), UID STORE, UID SEARCH and STATUS on --mailbox for
+/// `duration`; one op per command.
+asio::awaitable<stats> mixed(const target& t, const load& l);
+
+/// `clients` connections log in, SELECT and IDLE; the server's memory is
+/// read before and after (`server_pids`), then one APPEND from another
+/// connection and the time until every idler has seen its EXISTS.
+asio::awaitable<idle_result> idle_capacity(const target& t, const load& l);
 
 }  // namespace loadgen

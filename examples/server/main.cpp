@@ -9,6 +9,7 @@
 #include <mailaccess/auth/passwd_file.hpp>
 #include <mailaccess/auth/password_hash.hpp>
 #include <mailaccess/auth/sasl_server.hpp>
+#include <mailaccess/core/limits.hpp>
 #include <mailaccess/engine/imap_engine.hpp>
 #include <mailaccess/engine/pop3_engine.hpp>
 #include <mailaccess/imap/server_session.hpp>
@@ -19,6 +20,8 @@
 #include <mailaccess/pop3/server_session.hpp>
 
 #include <nlohmann/json.hpp>
+
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdint>
@@ -69,6 +72,8 @@ options (the same keys, without "--", may be given in a JSON file with --config 
   --allow-plaintext-auth     accept USER/PASS/AUTH/LOGIN before STLS/STARTTLS (off: refused,
                              as providers expect)
   --quota-bytes N            per-user storage limit (default 524288000 = 500 MiB)
+  --max-connections N        connections served at once, all listeners (default 10000); more
+                             are greeted with a refusal and closed
   --log-level LEVEL          debug, info, warning or error (default info)
 )";
 
@@ -84,6 +89,7 @@ struct config {
     std::string tls_key;
     bool allow_plaintext_auth = false;
     std::uint64_t quota_bytes = 500ull * 1024 * 1024;
+    std::size_t max_connections = mailaccess::limits{}.max_connections;
     std::string log_level = "info";
 };
 
@@ -140,6 +146,7 @@ void apply_json(config& cfg, const std::string& path) {
         if (j.contains("allow-plaintext-auth"))
             cfg.allow_plaintext_auth = j["allow-plaintext-auth"].get<bool>();
         if (j.contains("quota-bytes")) cfg.quota_bytes = j["quota-bytes"].get<std::uint64_t>();
+        if (j.contains("max-connections")) cfg.max_connections = j["max-connections"].get<std::size_t>();
     } catch (const nlohmann::json::exception& e) {
         die(path + ": " + e.what());
     }
@@ -188,6 +195,13 @@ config parse_args(int argc, char** argv) {
             } catch (const std::exception&) {
                 die("--quota-bytes needs a number");
             }
+        } else if (arg == "--max-connections") {
+            try {
+                cfg.max_connections = std::stoull(value());
+            } catch (const std::exception&) {
+                die("--max-connections needs a number");
+            }
+            if (cfg.max_connections == 0) die("--max-connections must be positive");
         } else if (arg == "--log-level") {
             cfg.log_level = value();
         } else {
@@ -312,6 +326,12 @@ int main(int argc, char** argv) {
     if (argc >= 2 && std::string_view(argv[1]) == "hash-password") return hash_password_command(argc, argv);
     config cfg = parse_args(argc, argv);
     const net::log_level min_level = parse_level(cfg.log_level);
+    // Each connection is a descriptor: let the process have as many as
+    // --max-connections asks for, up to the hard limit.
+    if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
 
     std::error_code mkdir_error;
     fs::create_directories(cfg.maildir_root, mkdir_error);
@@ -338,6 +358,7 @@ int main(int argc, char** argv) {
 
     net::server_options server_options;
     server_options.handle_signals = true;  // SIGINT/SIGTERM: graceful shutdown
+    server_options.max_connections = cfg.max_connections;
     server_options.log = [min_level](net::log_level level, std::string_view text) {
         if (level < min_level) return;
         static constexpr const char* names[] = {"debug", "info", "warning", "error"};
