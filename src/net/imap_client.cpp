@@ -82,9 +82,9 @@ void imap_client::close() {
     asio::post(impl_->strand_, [self = impl_] { self->close_all(asio::error::operation_aborted); });
 }
 
-bool imap_client::is_open() const noexcept { return impl_->state_ == detail::imap_client_impl::state::open; }
+bool imap_client::is_open() const noexcept { return impl_->transport_.is_open(); }
 
-bool imap_client::is_tls() const noexcept { return impl_->tls_active_; }
+bool imap_client::is_tls() const noexcept { return impl_->transport_.tls_active(); }
 
 std::vector<imap::capability> imap_client::capabilities() const {
     return impl_->session_ ? impl_->session_->capabilities() : std::vector<imap::capability>{};

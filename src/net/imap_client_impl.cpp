@@ -3,10 +3,8 @@
 #include <mailaccess/imap/error.hpp>
 #include <mailaccess/net/error.hpp>
 
-#include <asio/buffer.hpp>
 #include <asio/error.hpp>
 #include <asio/strand.hpp>
-#include <asio/write.hpp>
 
 #include <algorithm>
 
@@ -34,7 +32,9 @@ imap_op::~imap_op() = default;
 imap_client_impl::imap_client_impl(asio::any_io_executor ex, imap_client_options options)
     : strand_(asio::make_strand(std::move(ex))),
       options_(std::move(options)),
-      tls_(options_.tls, options_.tls_options) {}
+      tls_(options_.tls, options_.tls_options),
+      // Reads of 64 KiB keep a body download to few system calls.
+      transport_(strand_, 64 * 1024) {}
 
 void imap_client_impl::submit(std::uint64_t id, std::unique_ptr<imap_op_base> op,
                               std::chrono::milliseconds deadline) {
@@ -86,8 +86,8 @@ void imap_client_impl::stop_idle(std::error_code ec) {
 void imap_client_impl::arm_op_timer(asio::steady_timer& timer, std::chrono::milliseconds delay,
                                     std::uint64_t id) {
     timer.expires_after(delay);
-    timer.async_wait([self = shared_from_this(), id, gen = generation_](std::error_code ec) {
-        if (ec || gen != self->generation_) return;
+    timer.async_wait([self = shared_from_this(), id, gen = transport_.generation()](std::error_code ec) {
+        if (ec || gen != self->transport_.generation()) return;
         for (auto& e : self->ops_)
             if (e.id == id) {
                 e.op->on_timer(*self);
@@ -110,26 +110,16 @@ void imap_client_impl::finish_started(std::list<entry>::iterator it) {
 }
 
 void imap_client_impl::close_connection(std::error_code others) {
-    ++generation_;
-    if (stream_) stream_->close();
-    stream_.reset();
+    transport_.close();
     session_.reset();
-    state_ = state::closed;
-    reading_ = writing_ = handshaking_ = false;
-    tls_active_ = false;
     while (!ops_.empty() && (ops_.front().started || !ops_.front().op->is_connect()))
         finish(ops_.begin(), others);
     pump();
 }
 
 void imap_client_impl::close_all(std::error_code ec) {
-    ++generation_;
-    if (stream_) stream_->close();
-    stream_.reset();
+    transport_.close();
     session_.reset();
-    if (state_ != state::idle) state_ = state::closed;
-    reading_ = writing_ = handshaking_ = false;
-    tls_active_ = false;
     while (!ops_.empty()) finish(ops_.begin(), ec);
 }
 
@@ -143,11 +133,12 @@ void imap_client_impl::start_ready_ops() {
             continue;
         }
         if (started > 0 && (it->op->is_exclusive() || started >= pipeline_window)) return;
-        if (!it->op->is_connect() && state_ != state::open) {
-            if (state_ == state::connecting) return;
+        if (!it->op->is_connect() && !transport_.is_open()) {
+            const auto st = transport_.status();
+            if (st == client_transport::state::connecting) return;
             auto next = std::next(it);
-            finish(it, state_ == state::idle ? imap_client_errc::not_connected
-                                             : imap_client_errc::connection_closed);
+            finish(it, st == client_transport::state::idle ? imap_client_errc::not_connected
+                                                           : imap_client_errc::connection_closed);
             it = next;
             continue;
         }
@@ -176,9 +167,9 @@ void imap_client_impl::on_untagged(imap::response& r) {
     while (claimer != ops_.end() && claimer->started && !claimer->op->claims(r)) ++claimer;
     const bool claimed = claimer != ops_.end() && claimer->started;
     if ((event || !claimed) && options_.on_update) {
-        const auto gen = generation_;
+        const auto gen = transport_.generation();
         options_.on_update(r);
-        if (gen != generation_) return;  // the host closed the client from the handler
+        if (gen != transport_.generation()) return;  // the host closed the client from the handler
     }
     if (claimed && claimer->op->on_untagged(*this, r)) finish_started(claimer);
 }
@@ -193,7 +184,7 @@ void imap_client_impl::on_body(const imap_body_event& e) {
 void imap_client_impl::pump() {
     for (;;) {
         start_ready_ops();
-        if (state_ != state::open || handshaking_) return;
+        if (!transport_.is_open() || transport_.handshaking()) return;
         imap::client_event ev = session_->next();
         if (std::holds_alternative<imap::need_input>(ev)) {
             // Everything written: the next chunk of a streamed literal may go.
@@ -201,11 +192,11 @@ void imap_client_impl::pump() {
                 if (!supply_literal()) return;  // the connection was closed
                 continue;
             }
-            if (!reading_ && has_started_op()) start_read();
+            if (!transport_.reading() && has_started_op()) start_read();
             return;
         }
         if (std::holds_alternative<imap::write_ready>(ev)) {
-            if (writing_) return;
+            if (transport_.writing()) return;
             start_write();
             continue;
         }
@@ -280,30 +271,20 @@ bool imap_client_impl::supply_literal() {
 }
 
 void imap_client_impl::start_read() {
-    reading_ = true;
-    stream_->async_read_some(asio::buffer(rbuf_), [self = shared_from_this(), gen = generation_,
-                                                   keep = stream_](std::error_code ec, std::size_t n) {
-        if (gen != self->generation_) return;
-        self->reading_ = false;
+    transport_.read([self = shared_from_this()](std::error_code ec, std::string_view bytes) {
         if (ec) return self->io_failed(ec);
-        self->session_->feed(std::string_view(self->rbuf_.data(), n));
+        self->session_->feed(bytes);
         self->pump();
     });
 }
 
 void imap_client_impl::start_write() {
-    // Copied out: the session may append to its buffer while this runs.
-    writing_ = true;
-    wbuf_.assign(session_->pending_output());
-    session_->consume_output(wbuf_.size());
-    asio::async_write(
-        *stream_, asio::buffer(wbuf_),
-        [self = shared_from_this(), gen = generation_, keep = stream_](std::error_code ec, std::size_t) {
-            if (gen != self->generation_) return;
-            self->writing_ = false;
-            if (ec) return self->io_failed(ec);
-            self->pump();
-        });
+    // The transport copies: the session may append to its buffer meanwhile.
+    transport_.write(session_->pending_output(), [self = shared_from_this()](std::error_code ec) {
+        if (ec) return self->io_failed(ec);
+        self->pump();
+    });
+    session_->consume_output(session_->pending_output().size());
 }
 
 void imap_client_impl::start_tls() {
@@ -312,21 +293,16 @@ void imap_client_impl::start_tls() {
         if (has_started_op()) finish(ops_.begin(), tls_.error() ? tls_.error() : errc::tls_not_configured);
         return close_connection(imap_client_errc::connection_closed);
     }
-    handshaking_ = true;
-    async_start_tls(*stream_, std::move(tls), server_name_, options_.timeout,
-                    [self = shared_from_this(), gen = generation_, keep = stream_](std::error_code ec) {
-                        if (gen != self->generation_) return;
-                        self->handshaking_ = false;
-                        if (ec) {
-                            if (self->has_started_op()) self->finish(self->ops_.begin(), ec);
-                            return self->close_connection(imap_client_errc::connection_closed);
-                        }
-                        self->session_->tls_established();
-                        self->tls_active_ = true;
-                        if (self->has_started_op() && self->ops_.front().op->on_tls(*self))
-                            self->finish_started(self->ops_.begin());
-                        self->pump();
-                    });
+    transport_.start_tls(std::move(tls), options_.timeout, [self = shared_from_this()](std::error_code ec) {
+        if (ec) {
+            if (self->has_started_op()) self->finish(self->ops_.begin(), ec);
+            return self->close_connection(imap_client_errc::connection_closed);
+        }
+        self->session_->tls_established();
+        if (self->has_started_op() && self->ops_.front().op->on_tls(*self))
+            self->finish_started(self->ops_.begin());
+        self->pump();
+    });
 }
 
 void imap_client_impl::io_failed(std::error_code ec) {
@@ -335,30 +311,16 @@ void imap_client_impl::io_failed(std::error_code ec) {
 }
 
 std::error_code imap_client_impl::begin_connect(connect_options options) {
-    if (state_ == state::open || state_ == state::connecting) return imap_client_errc::already_connected;
-    state_ = state::connecting;
-    ++generation_;
-    server_name_ = options.server_name.empty() ? options.host : options.server_name;
-    const bool implicit = options.tls != nullptr;
-    net::async_connect(
-        strand_, std::move(options),
-        [self = shared_from_this(), gen = generation_, implicit](std::error_code ec, stream s) {
-            if (gen != self->generation_) {
-                if (!ec) s.close();
-                return;
-            }
+    const bool started =
+        transport_.connect(std::move(options), [self = shared_from_this()](std::error_code ec) {
             if (ec) {
-                self->state_ = state::closed;
                 if (self->has_started_op()) self->finish(self->ops_.begin(), ec);
                 return self->pump();
             }
-            self->stream_ = std::make_shared<stream>(std::move(s));
             self->session_.emplace(self->options_.session);
-            self->tls_active_ = implicit;
-            self->state_ = state::open;
             self->pump();
         });
-    return {};
+    return started ? std::error_code() : std::error_code(imap_client_errc::already_connected);
 }
 
 }  // namespace mailaccess::net::detail

@@ -8,11 +8,11 @@
 #include <mailaccess/net/imap_client.hpp>
 #include <mailaccess/net/stream.hpp>
 
+#include "client_transport.hpp"
 #include "lazy_tls_context.hpp"
 
 #include <asio/steady_timer.hpp>
 
-#include <array>
 #include <atomic>
 #include <list>
 #include <optional>
@@ -80,21 +80,8 @@ public:
     std::atomic<std::uint64_t> next_id_{1};
 
     // --- state owned by the strand -----------------------------------------
-    enum class state { idle, connecting, open, closed };
-    state state_ = state::idle;
-    std::uint64_t generation_ = 0;  // bumped on every close: stale handlers see a mismatch
+    client_transport transport_;
     std::optional<imap::client_session> session_;
-    // Shared with the handlers of the I/O in flight: closing the connection
-    // cancels them, and the stream must outlive their completion (an SSL
-    // write is a composed operation that keeps using it).
-    std::shared_ptr<stream> stream_;
-    bool tls_active_ = false;
-    std::string server_name_;
-    bool reading_ = false;
-    bool writing_ = false;
-    bool handshaking_ = false;
-    std::array<char, 64 * 1024> rbuf_{};
-    std::string wbuf_;
     imap::status_response last_failed_;
     // The op whose streamed APPEND literal the session waits for, and the
     // buffer its source fills (one chunk at a time, as writes complete).

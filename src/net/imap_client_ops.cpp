@@ -384,7 +384,7 @@ public:
     explicit starttls_op(capabilities_done done) : done_(std::move(done)) {}
     bool is_exclusive() const noexcept override { return true; }
     std::error_code start(imap_client_impl& c) override {
-        if (c.tls_active_) return imap_client_errc::tls_already_active;
+        if (c.transport_.tls_active()) return imap_client_errc::tls_already_active;
         if (!c.tls_.get())
             return c.tls_.error() ? c.tls_.error() : std::error_code(net::errc::tls_not_configured);
         auto t = c.session().send(imap::cmd::starttls{});
@@ -419,7 +419,8 @@ public:
         : user_(std::move(user)), password_(std::move(password)), method_(method), done_(std::move(done)) {}
     bool is_exclusive() const noexcept override { return true; }
     std::error_code start(imap_client_impl& c) override {
-        if (!c.tls_active_ && !c.options_.allow_plaintext_login) return imap_client_errc::tls_required;
+        if (!c.transport_.tls_active() && !c.options_.allow_plaintext_login)
+            return imap_client_errc::tls_required;
         auto& s = c.session();
         imap_login_method m = method_;
         if (m == imap_login_method::automatic)

@@ -6,6 +6,7 @@
 #include <mailaccess/pop3/client_session.hpp>
 #include <mailaccess/pop3/error.hpp>
 
+#include "client_transport.hpp"
 #include "lazy_tls_context.hpp"
 
 #include <asio/buffer.hpp>
@@ -114,21 +115,9 @@ public:
     std::atomic<std::uint64_t> next_id_{1};
 
     // --- state owned by the strand -----------------------------------------
-    enum class state { idle, connecting, open, closed };
-    state state_ = state::idle;
-    std::uint64_t generation_ = 0;  // bumped on every close: stale handlers see a mismatch
+    // Reads of 16 KiB: POP3 replies arrive line by line into the session.
+    client_transport transport_{strand_, 16 * 1024};
     std::optional<pop3::client_session> session_;
-    // Shared with the handlers of the I/O in flight: closing the connection
-    // cancels them, and the stream must outlive their completion (an SSL
-    // write is a composed operation that keeps using it).
-    std::shared_ptr<stream> stream_;
-    bool tls_active_ = false;
-    std::string server_name_;
-    bool reading_ = false;
-    bool writing_ = false;
-    bool handshaking_ = false;
-    std::array<char, 16 * 1024> rbuf_{};
-    std::string wbuf_;
     std::vector<std::string> caps_;
     pop3::status_line last_error_;
 
@@ -193,13 +182,8 @@ public:
     // Closes the transport and fails started ops and queued ones up to the
     // next async_connect with `others`.
     void close_connection(std::error_code others) {
-        ++generation_;
-        if (stream_) stream_->close();
-        stream_.reset();
+        transport_.close();
         session_.reset();
-        state_ = state::closed;
-        reading_ = writing_ = handshaking_ = false;
-        tls_active_ = false;
         while (!ops_.empty() && (ops_.front().started || !ops_.front().op->is_connect()))
             finish(ops_.begin(), others);
         pump();
@@ -222,10 +206,12 @@ public:
                 continue;
             }
             if (index > 0 && (it->op->is_exclusive() || !pipelining() || index >= pipeline_window)) return;
-            if (!it->op->is_connect() && state_ != state::open) {
-                const std::error_code ec = state_ == state::idle ? pop3_client_errc::not_connected
-                                                                 : pop3_client_errc::connection_closed;
-                if (state_ == state::connecting) return;
+            if (!it->op->is_connect() && !transport_.is_open()) {
+                const auto st = transport_.status();
+                const std::error_code ec = st == client_transport::state::idle
+                                               ? pop3_client_errc::not_connected
+                                               : pop3_client_errc::connection_closed;
+                if (st == client_transport::state::connecting) return;
                 auto next = std::next(it);
                 finish(it, ec);
                 it = next;
@@ -251,14 +237,14 @@ public:
     void pump() {
         for (;;) {
             start_ready_ops();
-            if (state_ != state::open || handshaking_) return;
+            if (!transport_.is_open() || transport_.handshaking()) return;
             pop3::client_action act = session_->next();
             if (std::holds_alternative<pop3::need_input>(act)) {
-                if (!reading_ && has_started_op()) start_read();
+                if (!transport_.reading() && has_started_op()) start_read();
                 return;
             }
             if (std::holds_alternative<pop3::write_ready>(act)) {
-                if (writing_) return;
+                if (transport_.writing()) return;
                 start_write();
                 continue;
             }
@@ -286,30 +272,20 @@ public:
     }
 
     void start_read() {
-        reading_ = true;
-        stream_->async_read_some(asio::buffer(rbuf_), [self = shared_from_this(), gen = generation_,
-                                                       keep = stream_](std::error_code ec, std::size_t n) {
-            if (gen != self->generation_) return;
-            self->reading_ = false;
+        transport_.read([self = shared_from_this()](std::error_code ec, std::string_view bytes) {
             if (ec) return self->io_failed(ec);
-            self->session_->feed(std::string_view(self->rbuf_.data(), n));
+            self->session_->feed(bytes);
             self->pump();
         });
     }
 
     void start_write() {
-        // Copied out: the session may append to its buffer while this runs.
-        writing_ = true;
-        wbuf_.assign(session_->pending_output());
-        session_->consume_output(wbuf_.size());
-        asio::async_write(
-            *stream_, asio::buffer(wbuf_),
-            [self = shared_from_this(), gen = generation_, keep = stream_](std::error_code ec, std::size_t) {
-                if (gen != self->generation_) return;
-                self->writing_ = false;
-                if (ec) return self->io_failed(ec);
-                self->pump();
-            });
+        // The transport copies: the session may append to its buffer meanwhile.
+        transport_.write(session_->pending_output(), [self = shared_from_this()](std::error_code ec) {
+            if (ec) return self->io_failed(ec);
+            self->pump();
+        });
+        session_->consume_output(session_->pending_output().size());
     }
 
     void start_tls() {
@@ -319,21 +295,17 @@ public:
                 finish(ops_.begin(), tls_.error() ? tls_.error() : errc::tls_not_configured);
             return close_connection(pop3_client_errc::connection_closed);
         }
-        handshaking_ = true;
-        async_start_tls(*stream_, std::move(tls), server_name_, options_.timeout,
-                        [self = shared_from_this(), gen = generation_, keep = stream_](std::error_code ec) {
-                            if (gen != self->generation_) return;
-                            self->handshaking_ = false;
-                            if (ec) {
-                                if (self->has_started_op()) self->finish(self->ops_.begin(), ec);
-                                return self->close_connection(pop3_client_errc::connection_closed);
-                            }
-                            self->session_->tls_established();
-                            self->tls_active_ = true;
-                            self->caps_.clear();  // RFC 2595 section 4: learnt before TLS, now void
-                            if (self->has_started_op()) self->ops_.front().op->on_tls(*self);
-                            self->pump();
-                        });
+        transport_.start_tls(std::move(tls), options_.timeout,
+                             [self = shared_from_this()](std::error_code ec) {
+                                 if (ec) {
+                                     if (self->has_started_op()) self->finish(self->ops_.begin(), ec);
+                                     return self->close_connection(pop3_client_errc::connection_closed);
+                                 }
+                                 self->session_->tls_established();
+                                 self->caps_.clear();  // RFC 2595 section 4: learnt before TLS, now void
+                                 if (self->has_started_op()) self->ops_.front().op->on_tls(*self);
+                                 self->pump();
+                             });
     }
 
     void io_failed(std::error_code ec) {
@@ -342,40 +314,25 @@ public:
     }
 
     std::error_code begin_connect(connect_options options) {
-        if (state_ == state::open || state_ == state::connecting) return pop3_client_errc::already_connected;
-        state_ = state::connecting;
-        ++generation_;
-        server_name_ = options.server_name.empty() ? options.host : options.server_name;
-        const bool implicit = options.tls != nullptr;
-        net::async_connect(
-            strand_, std::move(options),
-            [self = shared_from_this(), gen = generation_, implicit](std::error_code ec, stream s) {
-                if (gen != self->generation_) {
-                    if (!ec) s.close();
-                    return;
-                }
+        const bool started =
+            transport_.connect(std::move(options), [self = shared_from_this()](std::error_code ec) {
                 if (ec) {
-                    self->state_ = state::closed;
                     if (self->has_started_op()) self->finish(self->ops_.begin(), ec);
                     return self->pump();
                 }
-                self->stream_ = std::make_shared<stream>(std::move(s));
                 pop3::client_options so;
                 so.limits = self->options_.limits;
                 so.pipelining = self->options_.pipelining;
                 self->session_.emplace(so);
-                self->tls_active_ = implicit;
                 self->caps_.clear();
-                self->state_ = state::open;
                 self->pump();
             });
-        return {};
+        return started ? std::error_code() : std::error_code(pop3_client_errc::already_connected);
     }
 
     void cancel_connecting() {
         // The connect completes later with a stale generation and is closed then.
-        ++generation_;
-        state_ = state::closed;
+        transport_.close();
     }
 
     pop3::status_line pending_error_;
@@ -443,7 +400,7 @@ public:
     }
     void complete(std::error_code ec) override {
         // A failed or abandoned connect leaves no half-open connection.
-        if (ec && impl_ != nullptr && impl_->state_ == pop3_client_impl::state::connecting)
+        if (ec && impl_ != nullptr && impl_->transport_.status() == client_transport::state::connecting)
             impl_->cancel_connecting();
         done_->complete(ec, ec || impl_ == nullptr ? std::vector<std::string>{} : impl_->caps_);
     }
@@ -462,7 +419,7 @@ public:
     bool is_exclusive() const noexcept override { return true; }
     std::error_code start(pop3_client_impl& c) override {
         impl_ = &c;
-        if (c.tls_active_) return pop3_client_errc::tls_already_active;
+        if (c.transport_.tls_active()) return pop3_client_errc::tls_already_active;
         if (!c.tls_.get()) return c.tls_.error() ? c.tls_.error() : std::error_code(errc::tls_not_configured);
         return c.session().stls();
     }
@@ -526,7 +483,7 @@ public:
         : user_(std::move(user)), password_(std::move(password)), method_(method), done_(std::move(done)) {}
     bool is_exclusive() const noexcept override { return true; }
     std::error_code start(pop3_client_impl& c) override {
-        if (!c.tls_active_ && !c.options_.allow_plaintext_login) return pop3::errc::tls_required;
+        if (!c.transport_.tls_active() && !c.options_.allow_plaintext_login) return pop3::errc::tls_required;
         pop3_login_method m = method_;
         if (m == pop3_login_method::automatic)
             m = offers_sasl(c, "PLAIN") ? pop3_login_method::sasl_plain : pop3_login_method::user_pass;
@@ -816,22 +773,15 @@ std::weak_ptr<detail::pop3_client_impl> pop3_client::impl_weak() const { return 
 void pop3_client::close() {
     asio::post(impl_->strand_, [self = impl_] {
         // Everything outstanding ends as cancelled, queued connects included.
-        ++self->generation_;
-        if (self->stream_) self->stream_->close();
-        self->stream_.reset();
+        self->transport_.close();
         self->session_.reset();
-        self->state_ = self->state_ == detail::pop3_client_impl::state::idle
-                           ? detail::pop3_client_impl::state::idle
-                           : detail::pop3_client_impl::state::closed;
-        self->reading_ = self->writing_ = self->handshaking_ = false;
-        self->tls_active_ = false;
         while (!self->ops_.empty()) self->finish(self->ops_.begin(), asio::error::operation_aborted);
     });
 }
 
-bool pop3_client::is_open() const noexcept { return impl_->state_ == detail::pop3_client_impl::state::open; }
+bool pop3_client::is_open() const noexcept { return impl_->transport_.is_open(); }
 
-bool pop3_client::is_tls() const noexcept { return impl_->tls_active_; }
+bool pop3_client::is_tls() const noexcept { return impl_->transport_.tls_active(); }
 
 std::vector<std::string> pop3_client::capabilities() const { return impl_->caps_; }
 

@@ -29,11 +29,17 @@ namespace mailaccess::imap {
 /// Policy for one IMAP client connection. Every field bounds something the
 /// server controls (STYLE.md section 2); they become the framer's options.
 struct client_options {
-    /// `max_line_length` bounds each response line segment (raise it for
-    /// large SEARCH results), `max_message_size` each literal the server
-    /// announces (a larger one is an error before any of its octets is
-    /// read), `max_depth` the parenthesis nesting of a response.
-    mailaccess::limits limits{};
+    /// `max_line_length` bounds each response line segment, `max_message_size`
+    /// each literal the server announces (a larger one is an error before any
+    /// of its octets is read), `max_depth` the parenthesis nesting of a
+    /// response. A client reads longer lines than a server: a SEARCH answer
+    /// for a 100,000-message mailbox is ~700 KB, so the default line bound
+    /// here is 1 MiB rather than the server's 8192.
+    mailaccess::limits limits = [] {
+        mailaccess::limits l;
+        l.max_line_length = 1024 * 1024;
+        return l;
+    }();
     /// Literals larger than this (a FETCH BODY[]) are streamed as
     /// `body_begin` / `body_data` / `body_end` instead of being buffered.
     std::size_t streaming_threshold = 64 * 1024;
