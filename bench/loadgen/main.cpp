@@ -25,7 +25,8 @@ constexpr const char* usage_text =
 
 WORKLOAD
   login               N clients loop connect + LOGIN + LOGOUT for --duration (IMAP)
-  header-sync         UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE), --iterations times
+  header-sync         EXAMINE + UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE),
+                      --iterations times (one op each: what opening the folder costs)
   header-fields-sync  the same with BODY.PEEK[HEADER.FIELDS (From To Cc Subject Date ...)]
   body-download       UID FETCH 1:* BODY.PEEK[], --iterations times
   pop3-retr           RETR of every message (POP3 port), --pipelined or one by one
@@ -224,5 +225,8 @@ int main(int argc, char** argv) {
     figure("ms", s.percentile(0.5), "p50");
     figure("ms", s.percentile(0.99), "p99");
     if (!s.latencies_ms.empty()) figure("ms", s.latencies_ms.front(), "first");
-    return s.errors == 0 ? 0 : 1;
+    if (s.errors == 0) return 0;
+    std::fprintf(stderr, "mailaccess-loadgen: %s: %llu errors, the first: %s\n", workload.c_str(),
+                 static_cast<unsigned long long>(s.errors), s.first_error.c_str());
+    return 1;
 }
