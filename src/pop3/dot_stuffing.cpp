@@ -2,7 +2,27 @@
 
 #include <mailaccess/core/assert.hpp>
 
+#include <cstring>
+
 namespace mailaccess::pop3 {
+
+namespace {
+
+// The position of the first CR or LF in `s` at or after `from`, else
+// s.size(). Two memchr scans instead of string_view::find_first_of, which
+// libstdc++ runs as one memchr over the set per input byte: that was a
+// quarter of a POP3 RETR's CPU time.
+std::size_t next_line_break(std::string_view s, std::size_t from) noexcept {
+    const char* p = s.data() + from;
+    const char* end = s.data() + s.size();
+    const void* lf = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+    const char* stop = lf != nullptr ? static_cast<const char*>(lf) : end;
+    if (const void* cr = std::memchr(p, '\r', static_cast<std::size_t>(stop - p)))
+        stop = static_cast<const char*>(cr);
+    return static_cast<std::size_t>(stop - s.data());
+}
+
+}  // namespace
 
 void dot_stuffer::end_line(std::string& out) {
     out += "\r\n";
@@ -43,8 +63,7 @@ void dot_stuffer::encode(std::string_view chunk, std::string& out) {
             continue;
         }
         if (at_line_start_ && c == '.') out += '.';
-        std::size_t j = chunk.find_first_of("\r\n", i);
-        if (j == std::string_view::npos) j = chunk.size();
+        const std::size_t j = next_line_break(chunk, i);
         out.append(chunk.substr(i, j - i));
         at_line_start_ = false;
         i = j;
@@ -120,8 +139,7 @@ result<std::size_t> dot_unstuffer::decode(std::string_view in, std::string& out)
                     ++i;
                     break;
                 }
-                std::size_t j = in.find_first_of("\r\n", i);
-                if (j == std::string_view::npos) j = in.size();
+                const std::size_t j = next_line_break(in, i);
                 out.append(in.substr(i, j - i));
                 i = j;
                 break;
