@@ -7,14 +7,10 @@ a refused COPY, CREATE, MOVE, IDLE with an APPEND from a second client, GETQUOTA
 This script only sets up the servers, the mail and the environment. Loopback only.
 Usage: imap_client_test.py TEST_BINARY SERVER_BINARY [DOVECOT_REF_SCRIPTS]"""
 import imaplib
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import unittest
 
-from server_fixture import DovecotRef, ReferenceServer
+from server_fixture import DovecotRef, ReferenceServer, run_catch_case
 
 TEST_BINARY = None
 SERVER = None
@@ -31,23 +27,9 @@ def message(n):
             % (n, n, n, n, body)).encode()
 
 
-def crlf(raw):
-    return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-
-
 class ImapClientInterop(unittest.TestCase):
     def run_case(self, expect, **env):
-        exp_dir = tempfile.mkdtemp(prefix="mailaccess-imap-client-expect-")
-        try:
-            for i, raw in enumerate(expect):
-                with open(os.path.join(exp_dir, "%03d.eml" % i), "wb") as f:
-                    f.write(crlf(raw))
-            run_env = dict(os.environ, MAILACCESS_IMAP_EXPECT_DIR=exp_dir,
-                           **{"MAILACCESS_IMAP_" + k.upper(): str(v) for k, v in env.items()})
-            r = subprocess.run([TEST_BINARY, CASE], capture_output=True, timeout=240, env=run_env)
-            self.assertEqual(r.returncode, 0, r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace"))
-        finally:
-            shutil.rmtree(exp_dir, ignore_errors=True)
+        run_catch_case(self, TEST_BINARY, CASE, "MAILACCESS_IMAP_", expect, **env)
 
     def test_reference_server(self):
         for tls in ("starttls", "implicit"):

@@ -5,14 +5,10 @@ configured there). The same C++ scenario runs against each; this script only set
 servers, the mail and the environment. Loopback only.
 Usage: pop3_client_test.py TEST_BINARY SERVER_BINARY [DOVECOT_REF_SCRIPTS]"""
 import imaplib
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import unittest
 
-from server_fixture import DovecotRef, ReferenceServer
+from server_fixture import DovecotRef, ReferenceServer, run_catch_case
 
 TEST_BINARY = None
 SERVER = None
@@ -25,23 +21,9 @@ def message(n):
             "body %d\r\n.leading dot\r\n..two dots\r\n" % (n, n, n)).encode()
 
 
-def crlf(raw):
-    return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-
-
 class Pop3ClientInterop(unittest.TestCase):
     def run_case(self, expect, **env):
-        exp_dir = tempfile.mkdtemp(prefix="mailaccess-pop3-client-expect-")
-        try:
-            for i, raw in enumerate(expect):
-                with open(os.path.join(exp_dir, "%03d.eml" % i), "wb") as f:
-                    f.write(crlf(raw))
-            run_env = dict(os.environ, MAILACCESS_POP3_EXPECT_DIR=exp_dir,
-                           **{"MAILACCESS_POP3_" + k.upper(): str(v) for k, v in env.items()})
-            r = subprocess.run([TEST_BINARY, CASE], capture_output=True, timeout=240, env=run_env)
-            self.assertEqual(r.returncode, 0, r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace"))
-        finally:
-            shutil.rmtree(exp_dir, ignore_errors=True)
+        run_catch_case(self, TEST_BINARY, CASE, "MAILACCESS_POP3_", expect, **env)
 
     def test_reference_server(self):
         server = ReferenceServer(SERVER).start(listeners=("pop3", "pop3s"))

@@ -141,3 +141,21 @@ class DovecotRef:
         self.stop()
         if self.own_dir:
             shutil.rmtree(self.ref_dir, ignore_errors=True)
+
+
+def run_catch_case(test, binary, case, prefix, expect, **env):
+    """Runs the Catch2 case `case` of `binary` (a C++ client scenario) against an outside server:
+    the messages it must find go into a temporary directory named by PREFIX_EXPECT_DIR (CRLF
+    line ends), and each keyword argument becomes PREFIX_<NAME> (port, tls, user, password,
+    ca_file). Fails `test` with the case's output when it fails."""
+    exp_dir = tempfile.mkdtemp(prefix="mailaccess-client-expect-")
+    try:
+        for i, raw in enumerate(expect):
+            with open(os.path.join(exp_dir, "%03d.eml" % i), "wb") as f:
+                f.write(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        run_env = dict(os.environ, **{prefix + "EXPECT_DIR": exp_dir},
+                       **{prefix + k.upper(): str(v) for k, v in env.items()})
+        r = subprocess.run([binary, case], capture_output=True, timeout=240, env=run_env)
+        test.assertEqual(r.returncode, 0, r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace"))
+    finally:
+        shutil.rmtree(exp_dir, ignore_errors=True)

@@ -1,5 +1,6 @@
 #include <mailaccess/net/imap_client.hpp>
 
+#include "client_fixture.hpp"
 #include "fake_server.hpp"
 #include "fixture.hpp"
 
@@ -103,18 +104,9 @@ struct reference_server {
     }
 };
 
-// Where the shared scenario connects, and what it expects to find there.
-struct target {
-    std::string host = "127.0.0.1";
-    std::string port;
-    bool implicit_tls = false;
-    bool starttls = true;
-    bool allow_plaintext = false;
-    std::string user;
-    std::string password;
-    std::shared_ptr<asio::ssl::context> tls;
-    std::vector<std::string> expected;  // every message of the INBOX, any order
-};
+using target = test::client_target;
+using test::connect_to;
+using test::run_coroutine;
 
 net::imap_client_options client_options(const target& t) {
     net::imap_client_options o;
@@ -122,30 +114,6 @@ net::imap_client_options client_options(const target& t) {
     o.allow_plaintext_login = t.allow_plaintext;
     o.timeout = 10s;
     return o;
-}
-
-net::connect_options connect_to(const target& t, std::shared_ptr<asio::ssl::context> tls = nullptr) {
-    net::connect_options c;
-    c.host = t.host;
-    c.port = t.port;
-    c.timeout = 5s;
-    if (t.implicit_tls) c.tls = std::move(tls);
-    return c;
-}
-
-// Runs a coroutine to completion (bounded), rethrowing what it threw.
-template <class F>
-void run_coroutine(F&& make) {
-    asio::io_context io;
-    std::exception_ptr failure;
-    bool done = false;
-    asio::co_spawn(io, make(io), [&](std::exception_ptr e) {
-        failure = e;
-        done = true;
-    });
-    io.run_for(60s);
-    REQUIRE(done);
-    if (failure) std::rethrow_exception(failure);
 }
 
 bool has(const std::vector<imap::capability>& caps, std::string_view name) {
@@ -810,34 +778,6 @@ TEST_CASE("imap_client cancellation", "[net][imap_client]") {
 // The scenario against a server outside the process (our binary, Dovecot);
 // tests/interop/imap_client_test.py sets these variables and runs this case.
 TEST_CASE("imap_client against an external server", "[.interop][imap_client]") {
-    auto env = [](const char* name, const char* fallback = "") {
-        const char* v = std::getenv(name);
-        return std::string(v != nullptr ? v : fallback);
-    };
-    const std::string port = env("MAILACCESS_IMAP_PORT");
-    if (port.empty()) FAIL("MAILACCESS_IMAP_PORT is not set (run tests/interop/imap_client_test.py)");
-    target t;
-    t.host = env("MAILACCESS_IMAP_HOST", "127.0.0.1");
-    t.port = port;
-    t.implicit_tls = env("MAILACCESS_IMAP_TLS") == "implicit";
-    t.starttls = env("MAILACCESS_IMAP_TLS") == "starttls";
-    t.allow_plaintext = env("MAILACCESS_IMAP_TLS") == "none";
-    t.user = env("MAILACCESS_IMAP_USER");
-    t.password = env("MAILACCESS_IMAP_PASSWORD");
-    net::client_tls_options to;
-    if (const auto ca = env("MAILACCESS_IMAP_CA_FILE"); !ca.empty()) {
-        to.ca_file = ca;
-        to.use_system_ca = false;
-    }
-    auto ctx = net::make_client_tls_context(to);
-    REQUIRE(ctx);
-    t.tls = *ctx;
-    const std::filesystem::path dir = env("MAILACCESS_IMAP_EXPECT_DIR");
-    REQUIRE(std::filesystem::is_directory(dir));
-    for (const auto& f : std::filesystem::directory_iterator(dir)) {
-        std::ifstream in(f.path(), std::ios::binary);
-        t.expected.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
-    REQUIRE_FALSE(t.expected.empty());
+    const target t = test::external_target("MAILACCESS_IMAP_", "tests/interop/imap_client_test.py");
     run_coroutine([&](asio::io_context& io) { return scenario(io, t); });
 }

@@ -1,5 +1,6 @@
 #include <mailaccess/net/pop3_client.hpp>
 
+#include "client_fixture.hpp"
 #include "fake_server.hpp"
 #include "fixture.hpp"
 
@@ -82,18 +83,9 @@ struct reference_server {
     }
 };
 
-// Where the shared scenario connects, and what it expects to find there.
-struct target {
-    std::string host = "127.0.0.1";
-    std::string port;
-    bool implicit_tls = false;
-    bool stls = true;
-    bool allow_plaintext = false;
-    std::string user;
-    std::string password;
-    std::shared_ptr<asio::ssl::context> tls;
-    std::vector<std::string> expected;  // every message of the maildrop, any order
-};
+using target = test::client_target;
+using test::connect_to;
+using test::run_coroutine;
 
 net::pop3_client_options client_options(const target& t) {
     net::pop3_client_options o;
@@ -103,41 +95,17 @@ net::pop3_client_options client_options(const target& t) {
     return o;
 }
 
-net::connect_options connect_to(const target& t, std::shared_ptr<asio::ssl::context> tls = nullptr) {
-    net::connect_options c;
-    c.host = t.host;
-    c.port = t.port;
-    c.timeout = 5s;
-    if (t.implicit_tls) c.tls = std::move(tls);
-    return c;
-}
-
-// Runs a coroutine to completion (bounded), rethrowing what it threw.
-template <class F>
-void run_coroutine(F&& make) {
-    asio::io_context io;
-    std::exception_ptr failure;
-    bool done = false;
-    asio::co_spawn(io, make(io), [&](std::exception_ptr e) {
-        failure = e;
-        done = true;
-    });
-    io.run_for(60s);
-    REQUIRE(done);
-    if (failure) std::rethrow_exception(failure);
-}
-
 // The same cases against any server: ours in-process, ours as a binary, Dovecot.
 asio::awaitable<void> scenario(asio::io_context& io, target t) {
     net::pop3_client client(io.get_executor(), client_options(t));
     auto caps = co_await client.async_connect(connect_to(t, client.tls_context()), asio::use_awaitable);
     CHECK(client.is_open());
-    if (t.stls && !t.implicit_tls) {
+    if (t.starttls && !t.implicit_tls) {
         CHECK(std::find(caps.begin(), caps.end(), "STLS") != caps.end());
         caps = co_await client.async_stls(asio::use_awaitable);
         CHECK(std::find(caps.begin(), caps.end(), "STLS") == caps.end());
     }
-    CHECK(client.is_tls() == (t.stls || t.implicit_tls));
+    CHECK(client.is_tls() == (t.starttls || t.implicit_tls));
     CHECK(client.has_capability("UIDL"));
 
     // A wrong password first: the connection survives it.
@@ -251,7 +219,7 @@ asio::awaitable<void> login_each_method(asio::io_context& io, target t, bool wro
         INFO("method " << static_cast<int>(method));
         net::pop3_client client(io.get_executor(), client_options(t));
         co_await client.async_connect(connect_to(t, client.tls_context()), asio::use_awaitable);
-        if (t.stls && !t.implicit_tls) co_await client.async_stls(asio::use_awaitable);
+        if (t.starttls && !t.implicit_tls) co_await client.async_stls(asio::use_awaitable);
         if (wrong_first) {
             std::error_code ec;
             co_await client.async_login(t.user, secret<>(std::string("wrong") + t.password),
@@ -269,7 +237,7 @@ target reference_target(reference_server& srv, bool implicit) {
     target t;
     t.port = std::to_string((implicit ? srv.pop3s_ep : srv.pop3_ep).port());
     t.implicit_tls = implicit;
-    t.stls = !implicit;
+    t.starttls = !implicit;
     t.user = "alice";
     t.password = "secret";
     t.tls = srv.tls.client;
@@ -850,35 +818,7 @@ TEST_CASE("pop3_client cancellation of an awaited operation", "[net][pop3_client
 // The scenario against a server outside the process (our binary, Dovecot);
 // tests/interop/pop3_client_test.py sets these variables and runs this case.
 TEST_CASE("pop3_client against an external server", "[.interop][pop3_client]") {
-    auto env = [](const char* name, const char* fallback = "") {
-        const char* v = std::getenv(name);
-        return std::string(v != nullptr ? v : fallback);
-    };
-    const std::string port = env("MAILACCESS_POP3_PORT");
-    if (port.empty()) FAIL("MAILACCESS_POP3_PORT is not set (run tests/interop/pop3_client_test.py)");
-    target t;
-    t.host = env("MAILACCESS_POP3_HOST", "127.0.0.1");
-    t.port = port;
-    t.implicit_tls = env("MAILACCESS_POP3_TLS") == "implicit";
-    t.stls = env("MAILACCESS_POP3_TLS") == "starttls";
-    t.allow_plaintext = env("MAILACCESS_POP3_TLS") == "none";
-    t.user = env("MAILACCESS_POP3_USER");
-    t.password = env("MAILACCESS_POP3_PASSWORD");
-    net::client_tls_options to;
-    if (const auto ca = env("MAILACCESS_POP3_CA_FILE"); !ca.empty()) {
-        to.ca_file = ca;
-        to.use_system_ca = false;
-    }
-    auto ctx = net::make_client_tls_context(to);
-    REQUIRE(ctx);
-    t.tls = *ctx;
-    const std::filesystem::path dir = env("MAILACCESS_POP3_EXPECT_DIR");
-    REQUIRE(std::filesystem::is_directory(dir));
-    for (const auto& f : std::filesystem::directory_iterator(dir)) {
-        std::ifstream in(f.path(), std::ios::binary);
-        t.expected.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
-    REQUIRE_FALSE(t.expected.empty());
+    const target t = test::external_target("MAILACCESS_POP3_", "tests/interop/pop3_client_test.py");
     run_coroutine([&](asio::io_context& io) { return scenario(io, t); });
     // Both our binary and the reference Dovecot offer SASL PLAIN and LOGIN.
     run_coroutine([&](asio::io_context& io) { return login_each_method(io, t, false); });
