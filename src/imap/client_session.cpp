@@ -181,6 +181,7 @@ std::error_code client_session::send_continuation(std::string_view line) {
 // literal, and the streamed APPEND messages the host supplies.
 void client_session::write_command(outgoing& c) {
     writer_options wo;
+    wo.utf8_accept = utf8_enabled_;  // RFC 6855 section 3
     if (options_.use_non_sync_literals) {
         if (has_capability("LITERAL+"))
             wo.literals = literal_support::literal_plus;

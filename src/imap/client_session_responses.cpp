@@ -47,7 +47,7 @@ void client_session::on_message() {
         on_continuation(std::move(text));
         return;
     }
-    auto parsed = parse_response(framer_.message(), framer_.literals(), parse_options::from(options_.limits));
+    auto parsed = parse_response(framer_.message(), framer_.literals(), response_options());
     framer_.consume_message();
     if (!parsed) return fail(parsed.error());
     if (auto* st = std::get_if<status_response>(&*parsed); st && st->tagged) return on_tagged(std::move(*st));
@@ -178,8 +178,18 @@ void client_session::on_untagged(response r) {
         }
     } else if (auto* caps = std::get_if<capability_data>(&r)) {
         set_capabilities(caps->capabilities);
+    } else if (auto* enabled = std::get_if<enabled_data>(&r)) {
+        if (std::any_of(enabled->capabilities.begin(), enabled->capabilities.end(),
+                        [](const capability& c) { return c.is("UTF8=ACCEPT"); }))
+            utf8_enabled_ = true;
     }
     events_.push_back(untagged{std::move(r)});
+}
+
+parse_options client_session::response_options() const noexcept {
+    parse_options o = parse_options::from(options_.limits);
+    o.utf8_accept = utf8_enabled_;
+    return o;
 }
 
 // The framer streams a literal above the threshold before the message is
@@ -191,7 +201,7 @@ void client_session::on_literal_begin(const framer::literal_begin& b) {
     if (!greeting_seen_) return fail(errc::unexpected_response);
     std::string prefix(framer_.received());
     prefix += ")\r\n";
-    auto parsed = parse_response(prefix, framer_.literals(), parse_options::from(options_.limits));
+    auto parsed = parse_response(prefix, framer_.literals(), response_options());
     if (!parsed) return fail(parsed.error());
     auto* f = std::get_if<fetch_data>(&*parsed);
     fetch_body_section* item = nullptr;

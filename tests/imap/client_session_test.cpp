@@ -325,6 +325,32 @@ TEST_CASE("a streamed APPEND: the driver supplies each literal's octets", "[imap
     }
 }
 
+TEST_CASE("ENABLE UTF8=ACCEPT: UTF-8 mailbox names both ways after ENABLED (RFC 6855)",
+          "[imap][client_session]") {
+    driver d;
+    d.feed("* OK [CAPABILITY IMAP4rev1 ENABLE UTF8=ACCEPT] ready\r\n");
+    const auto drafts = *mailbox_name::make("Entw\xc3\xbcrfe");
+    REQUIRE(d.s.send(cmd::select{{drafts, false, std::nullopt}}));
+    d.run();
+    CHECK(d.take_written() == "A1 SELECT Entw&APw-rfe\r\n");  // modified UTF-7 before
+    d.feed("A1 OK selected\r\n");
+    CHECK_FALSE(d.s.utf8_enabled());
+    REQUIRE(d.s.send(cmd_of("e ENABLE UTF8=ACCEPT\r\n")));
+    d.run();
+    d.take_written();
+    d.feed("* ENABLED UTF8=ACCEPT\r\ne OK enabled\r\n");
+    CHECK(d.s.utf8_enabled());
+    d.take_events();
+    REQUIRE(d.s.send(cmd::select{{drafts, false, std::nullopt}}));
+    d.run();
+    CHECK(d.take_written() == "A2 SELECT \"Entw\xc3\xbcrfe\"\r\n");
+    d.feed("* LIST () \"/\" \"Entw\xc3\xbcrfe/M\xc3\xa4rz\"\r\nA2 OK selected\r\n");
+    const auto events = d.take_events();
+    REQUIRE(events.size() == 2);
+    // Parsed as UTF-8 (describe() writes it back in modified UTF-7).
+    CHECK(events[0] == "* LIST () \"/\" Entw&APw-rfe/M&AOQ-rz");
+}
+
 TEST_CASE("a NO or BAD instead of + completes the command; the literal is never sent",
           "[imap][client_session]") {
     for (std::string status : {"NO [TOOBIG]", "BAD"}) {

@@ -273,6 +273,12 @@ public:
     /// True when `name` is among `capabilities()` (case-insensitive).
     bool has_capability(std::string_view name) const noexcept;
 
+    /// True once the server answered `ENABLED UTF8=ACCEPT` (RFC 6855 section
+    /// 3): from then on responses may carry UTF-8 in quoted strings and
+    /// mailbox names, and commands written send mailbox names and strings as
+    /// UTF-8 instead of modified UTF-7 or literals.
+    bool utf8_enabled() const noexcept { return utf8_enabled_; }
+
     /// The RFC 3501 section 3 state as the responses so far imply it.
     session_state state() const noexcept { return state_; }
     /// True once the greeting arrived.
@@ -338,6 +344,7 @@ private:
     void on_untagged(response r);
     void on_literal_begin(const framer::literal_begin& b);
     void set_capabilities(std::vector<capability> caps);
+    parse_options response_options() const noexcept;
     void forget_capabilities();
     void fail(std::error_code ec);
     void fail(errc e) { fail(make_error_code(e)); }
@@ -354,6 +361,7 @@ private:
     bool capabilities_known_ = false;
     std::uint64_t capability_epoch_ = 0;
     session_state state_ = session_state::not_authenticated;
+    bool utf8_enabled_ = false;
 
     bool greeting_seen_ = false;
     bool start_tls_due_ = false;
