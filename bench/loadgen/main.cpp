@@ -49,7 +49,8 @@ options
   --mailbox NAME         default INBOX
   --pipelined            pop3-retr: queue every RETR at once
   --message-size BYTES   append, default 10240
-  --server-pids P,P,...  idle: the server's processes, for their resident memory
+  --server-pids P,P,...  idle: the server's processes; their memory and their children's
+                         (proportional set size, so shared pages count once) is measured
   --seed N               mixed: the random seed, default 1
   --label NAME           the server's name in the conditions (e.g. mailaccess, dovecot)
   --peer-config TEXT     free text describing the server's configuration

@@ -11,10 +11,12 @@
 #include <asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <system_error>
 
 namespace loadgen {
@@ -323,13 +325,52 @@ asio::awaitable<stats> append(const target& t, const load& l) {
 
 namespace {
 
-// Resident memory of `pids` (VmRSS from /proc), in KiB.
-double rss_kib(const std::vector<int>& pids) {
+// The processes of `roots` and all their descendants (a server that forks a
+// process per connection, like Dovecot, counts them all).
+std::vector<int> process_tree(const std::vector<int>& roots) {
+    std::vector<std::pair<int, int>> parent_of;  // (pid, ppid)
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream in(entry.path() / "stat");
+        std::string stat;
+        std::getline(in, stat);
+        // "pid (comm) state ppid ...": comm may hold spaces, so parse after the last ')'.
+        const auto close = stat.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(stat.substr(close + 1));
+        std::string state;
+        int ppid = 0;
+        rest >> state >> ppid;
+        parent_of.emplace_back(std::stoi(name), ppid);
+    }
+    std::vector<int> tree = roots;
+    for (std::size_t i = 0; i < tree.size(); ++i)
+        for (const auto& [pid, ppid] : parent_of)
+            if (ppid == tree[i]) tree.push_back(pid);
+    return tree;
+}
+
+// Memory of `pids` and their descendants in KiB: the proportional set size
+// (shared pages split between the processes that map them, so a forking
+// server is not charged its shared libraries once per process), or VmRSS
+// where smaps_rollup is not available.
+double memory_kib(const std::vector<int>& pids) {
     double total = 0;
-    for (const int pid : pids) {
-        std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (const int pid : process_tree(pids)) {
+        const std::string base = "/proc/" + std::to_string(pid);
+        std::ifstream rollup(base + "/smaps_rollup");
         std::string line;
-        while (std::getline(in, line))
+        bool found = false;
+        while (std::getline(rollup, line))
+            if (line.rfind("Pss:", 0) == 0) {
+                total += std::stod(line.substr(4));
+                found = true;
+                break;
+            }
+        if (found) continue;
+        std::ifstream status(base + "/status");
+        while (std::getline(status, line))
             if (line.rfind("VmRSS:", 0) == 0) total += std::stod(line.substr(6));
     }
     return total;
@@ -391,7 +432,7 @@ asio::awaitable<stats> mixed(const target& t, const load& l) {
 asio::awaitable<idle_result> idle_capacity(const target& t, const load& l) {
     auto ex = co_await asio::this_coro::executor;
     idle_result r;
-    r.rss_before_kib = rss_kib(l.server_pids);
+    r.rss_before_kib = memory_kib(l.server_pids);
     std::vector<std::unique_ptr<net::imap_client>> idlers;
     std::vector<char> saw(l.clients, 0);
     std::uint64_t seen = 0;
@@ -433,7 +474,7 @@ asio::awaitable<idle_result> idle_capacity(const target& t, const load& l) {
     // Let the server settle (IDLE continuations sent, buffers shrunk).
     asio::steady_timer settle(ex, std::chrono::seconds(1));
     co_await settle.async_wait(use_awaitable);
-    r.rss_idle_kib = rss_kib(l.server_pids);
+    r.rss_idle_kib = memory_kib(l.server_pids);
 
     // One delivery; every idler must hear of it.
     net::imap_client sender(ex, imap_options(t));

@@ -42,7 +42,8 @@ struct load {
     unsigned iterations = 1;
     bool pipelined = false;
     std::size_t message_size = 10 * 1024;
-    /// idle: processes whose resident memory is the server's (summed).
+    /// idle: the server's processes; their memory and their descendants'
+    /// (proportional set size) is the server's.
     std::vector<int> server_pids;
     std::uint64_t seed = 1;
 };
