@@ -11,11 +11,6 @@
 
 namespace mailaccess::imap {
 
-#define MAILACCESS_TRY(expr)                                      \
-    do {                                                          \
-        if (auto r_ = (expr); !r_) return unexpected(r_.error()); \
-    } while (0)
-
 namespace detail {
 
 struct fetch_view_access {
@@ -55,15 +50,105 @@ bool value_iequals(const nstring_view& s, std::string_view text) noexcept {
     return !s.is_nil() && !s.has_escapes() && iequals(s.raw(), text);
 }
 
+// classify_msg_att for `word`. Servers send the names in upper case: an
+// exact match is cheaper than the case-insensitive compare and cannot give
+// another answer.
+detail::msg_att_name classify_name(std::string_view word) noexcept {
+    using n = detail::msg_att_name;
+    switch (word.size()) {
+        case 3:
+            if (word == "UID") return n::uid;
+            break;
+        case 5:
+            if (word == "FLAGS") return n::flags;
+            break;
+        case 8:
+            if (word == "ENVELOPE") return n::envelope;
+            break;
+        case 11:
+            if (word == "RFC822.SIZE") return n::rfc822_size;
+            break;
+        case 12:
+            if (word == "INTERNALDATE") return n::internaldate;
+            break;
+        default: break;
+    }
+    return detail::classify_msg_att(word);
+}
+
+// A month name of RFC 3501 section 9 `date-month`, any case, as 1-12; 0
+// when `p` does not start with one. Letters only fold to lower case under
+// "| 0x20", so no other byte can match.
+int month_number(const char* p) noexcept {
+    const auto key = static_cast<std::uint32_t>((static_cast<unsigned char>(p[0]) | 0x20u) << 16 |
+                                                (static_cast<unsigned char>(p[1]) | 0x20u) << 8 |
+                                                (static_cast<unsigned char>(p[2]) | 0x20u));
+    constexpr auto make = [](const char* m) {
+        return static_cast<std::uint32_t>(m[0] << 16 | m[1] << 8 | m[2]);
+    };
+    constexpr std::uint32_t months[] = {make("jan"), make("feb"), make("mar"), make("apr"),
+                                        make("may"), make("jun"), make("jul"), make("aug"),
+                                        make("sep"), make("oct"), make("nov"), make("dec")};
+    for (int i = 0; i < 12; ++i)
+        if (months[i] == key) return i + 1;
+    return 0;
+}
+
+// The value of the `n` digits at `p`, or -1 when one is not a digit.
+int fixed_number(const char* p, int n) noexcept {
+    int v = 0;
+    bool ok = true;
+    for (int i = 0; i < n; ++i) {
+        ok = ok && p[i] >= '0' && p[i] <= '9';
+        v = v * 10 + (p[i] - '0');
+    }
+    return ok ? v : -1;
+}
+
+// RFC 3501 section 9 `date-time` in its one fixed layout,
+// "\"DD-Mon-YYYY HH:MM:SS +ZZZZ\"" (a day below 10 as " D"), built with the
+// same checks as parse_date_time. False, with `in` untouched, for anything
+// else (including every invalid date-time), which parse_date_time then
+// reads or refuses.
+bool fixed_date_time(parse_cursor& in, date_time& out) noexcept {
+    const std::string_view rest = in.rest();
+    if (rest.size() < 28) return false;
+    const char* p = rest.data();
+    if (p[0] != '"' || p[3] != '-' || p[7] != '-' || p[12] != ' ' || p[15] != ':' || p[18] != ':' ||
+        p[21] != ' ' || (p[22] != '+' && p[22] != '-') || p[27] != '"')
+        return false;
+    const int day = p[1] == ' ' ? fixed_number(p + 2, 1) : fixed_number(p + 1, 2);
+    const int month = month_number(p + 4);
+    const int year = fixed_number(p + 8, 4);
+    const int hour = fixed_number(p + 13, 2);
+    const int minute = fixed_number(p + 16, 2);
+    const int second = fixed_number(p + 19, 2);
+    const int zone = fixed_number(p + 23, 4);
+    if (day < 0 || month == 0 || year < 0 || hour < 0 || minute < 0 || second < 0 || zone < 0 ||
+        zone % 100 >= 60)
+        return false;
+    const auto d = date::make(year, month, day);
+    if (!d) return false;
+    const int sign = p[22] == '+' ? 1 : -1;
+    const auto dt = date_time::make(*d, hour, minute, second, sign * (zone / 100 * 60 + zone % 100));
+    if (!dt) return false;
+    out = *dt;
+    in.advance(28);
+    return true;
+}
+
 // The grammar of parse_response's FETCH path (response_parser.cpp), checked
 // the same way with the same errors, recording views instead of building
-// values. Values go to out-parameters (see scan.hpp on result<> of small
-// structs); on failure `out` is cleared by the caller.
+// values. Every rule returns false on a mismatch with the error in `error`
+// (a result<> per rule costs an error_code per call on this hot path);
+// values go to out-parameters. On failure `out` is cleared by the caller.
 struct view_parser {
     std::string_view message;
     parse_cursor in;
     fetch_view& out;
     detail::literal_context lits;
+    bool any_streamed = false;  // some literal was streamed: take_streamed may find it
+    std::error_code error;
 
     // Depth guard for the recursive rules, as in the owning parser.
     struct nesting {
@@ -71,261 +156,270 @@ struct view_parser {
         ~nesting() { in.leave(); }
     };
 
+    bool fail(errc e = errc::bad_syntax) {
+        error = make_error_code(e);
+        return false;
+    }
+    bool fail(std::error_code e) {
+        error = e;
+        return false;
+    }
+
     // The bytes consumed since `start`.
     std::string_view since(std::size_t start) const noexcept {
         return message.substr(start, in.position() - start);
     }
 
-    result<void> sp() { return in.expect(' '); }
+    bool expect(char c) { return in.consume(c) || fail(); }
+    bool sp() { return expect(' '); }
+    bool enter() {
+        if (auto r = in.enter(); !r) return fail(r.error());
+        return true;
+    }
+
+    // 1*DIGIT below `max` (parse_number and its kin, parse_cursor.cpp).
+    bool digits(std::uint64_t max, bool nonzero_first, std::uint64_t& v) {
+        const std::string_view rest = in.rest();
+        const char* const p = rest.data();
+        const std::size_t n = rest.size();
+        if (n == 0 || p[0] < '0' || p[0] > '9' || (nonzero_first && p[0] == '0')) return fail();
+        v = 0;
+        std::size_t i = 0;
+        for (; i < n && p[i] >= '0' && p[i] <= '9'; ++i) {
+            const auto d = static_cast<std::uint64_t>(p[i] - '0');
+            if (v > (max - d) / 10) return fail();
+            v = v * 10 + d;
+        }
+        in.advance(i);
+        return true;
+    }
+    bool number(std::uint64_t& v) { return digits(0xffffffffu, false, v); }
+    bool nz_number(std::uint64_t& v) { return digits(0xffffffffu, true, v); }
+    bool number64(std::uint64_t& v) { return digits(max_number64, false, v); }
 
     // string = quoted / literal
-    result<void> string(nstring_view& v) {
+    bool string(nstring_view& v) {
         if (in.next_is('"')) {
             detail::quoted_span q;
-            if (!detail::scan_quoted(in, q)) return unexpected(errc::bad_syntax);
+            if (!detail::scan_quoted(in, q)) return fail();
             v = access::make(nstring_view::form::quoted, q.raw, q.escaped);
-            return {};
+            return true;
         }
         if (in.next_is('{')) {
             std::string_view l;
-            if (!detail::scan_literal(in, false, l)) return unexpected(errc::bad_syntax);
+            if (!detail::scan_literal(in, false, l)) return fail();
             v = access::make(nstring_view::form::literal, l, false);
-            return {};
+            return true;
         }
-        return unexpected(errc::bad_syntax);
+        return fail();
     }
 
     // A string whose value only needs checking.
-    result<void> skip_string() {
+    bool skip_string() {
         nstring_view ignored;
         return string(ignored);
     }
 
     // nstring = string / nil ("NIL" as a prefix, like parse_nstring)
-    result<void> nstring(nstring_view& v) {
+    bool nstring(nstring_view& v) {
         const int c = in.peek();
         if (c == '"' || c == '{') return string(v);
         if ((c == 'N' || c == 'n') && detail::consume_nil(in)) {
             v = nstring_view();
-            return {};
+            return true;
         }
-        return unexpected(errc::bad_syntax);
+        return fail();
     }
 
-    result<void> skip_nstring() {
+    bool skip_nstring() {
         nstring_view ignored;
         return nstring(ignored);
     }
 
     // astring = 1*ASTRING-CHAR / string
-    result<void> astring(nstring_view& v) {
+    bool astring(nstring_view& v) {
         if (in.next_is('"') || in.next_is('{')) return string(v);
         const std::string_view rest = in.rest();
         const std::size_t n = detail::astring_run(rest);
-        if (n == 0) return unexpected(errc::bad_syntax);
+        if (n == 0) return fail();
         in.advance(n);
         v = access::make(nstring_view::form::literal, rest.substr(0, n), false);
-        return {};
+        return true;
     }
 
     // "(" 1*address ")" / nil, recorded in `out` when `record`.
-    result<void> address_list(bool record) {
+    bool address_list(bool record) {
         std::uint32_t count = 0;
         if (!consume_word(in, "NIL")) {
-            MAILACCESS_TRY(in.expect('('));
+            if (!expect('(')) return false;
             address_view scratch;
             while (!in.consume(')')) {
                 if (count > 0) in.consume(' ');
-                MAILACCESS_TRY(in.expect('('));
+                if (!expect('(')) return false;
                 address_view& a = record ? access::addresses(out).emplace_back() : scratch;
-                MAILACCESS_TRY(nstring(a.name));
-                MAILACCESS_TRY(sp());
-                MAILACCESS_TRY(nstring(a.adl));
-                MAILACCESS_TRY(sp());
-                MAILACCESS_TRY(nstring(a.mailbox));
-                MAILACCESS_TRY(sp());
-                MAILACCESS_TRY(nstring(a.host));
-                MAILACCESS_TRY(in.expect(')'));
+                if (!nstring(a.name) || !sp() || !nstring(a.adl) || !sp() || !nstring(a.mailbox) || !sp() ||
+                    !nstring(a.host) || !expect(')'))
+                    return false;
                 ++count;
             }
         }
         if (record) access::counts(out).push_back(count);
-        return {};
+        return true;
     }
 
     // envelope; the address lists are recorded (in `out`'s storage, spans
     // set at the end) when `record`.
-    result<void> envelope(bool record, envelope_view& e) {
+    bool envelope(bool record, envelope_view& e) {
         const std::size_t start = in.position();
-        MAILACCESS_TRY(in.expect('('));
-        MAILACCESS_TRY(nstring(e.date));
-        MAILACCESS_TRY(sp());
-        MAILACCESS_TRY(nstring(e.subject));
-        MAILACCESS_TRY(sp());
-        for (int i = 0; i < 6; ++i) {
-            MAILACCESS_TRY(address_list(record));
-            MAILACCESS_TRY(sp());
-        }
-        MAILACCESS_TRY(nstring(e.in_reply_to));
-        MAILACCESS_TRY(sp());
-        MAILACCESS_TRY(nstring(e.message_id));
-        MAILACCESS_TRY(in.expect(')'));
+        if (!expect('(') || !nstring(e.date) || !sp() || !nstring(e.subject) || !sp()) return false;
+        for (int i = 0; i < 6; ++i)
+            if (!address_list(record) || !sp()) return false;
+        if (!nstring(e.in_reply_to) || !sp() || !nstring(e.message_id) || !expect(')')) return false;
         e.raw = since(start);
-        return {};
+        return true;
     }
 
     // body-fld-param = "(" string SP string *(SP string SP string) ")" / nil
-    result<void> body_fld_param() {
-        if (consume_word(in, "NIL")) return {};
-        MAILACCESS_TRY(in.expect('('));
+    bool body_fld_param() {
+        if (consume_word(in, "NIL")) return true;
+        if (!expect('(')) return false;
         for (;;) {
-            MAILACCESS_TRY(skip_string());
-            MAILACCESS_TRY(sp());
-            MAILACCESS_TRY(skip_string());
-            if (in.consume(')')) return {};
-            MAILACCESS_TRY(sp());
+            if (!skip_string() || !sp() || !skip_string()) return false;
+            if (in.consume(')')) return true;
+            if (!sp()) return false;
         }
     }
 
     // body-extension = nstring / number / "(" body-extension *(SP body-extension) ")"
-    result<void> body_extension() {
-        MAILACCESS_TRY(in.enter());
+    bool body_extension() {
+        if (!enter()) return false;
         nesting guard{in};
         if (in.consume('(')) {
             for (;;) {
-                MAILACCESS_TRY(body_extension());
-                if (in.consume(')')) return {};
-                MAILACCESS_TRY(sp());
+                if (!body_extension()) return false;
+                if (in.consume(')')) return true;
+                if (!sp()) return false;
             }
         }
         if (in.peek() >= '0' && in.peek() <= '9') {
-            if (auto n = parse_number(in); !n) return unexpected(n.error());
-            return {};
+            std::uint64_t ignored = 0;
+            return number(ignored);
         }
         return skip_nstring();
     }
 
     // [SP body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]
-    result<void> extension_tail() {
-        if (!in.consume(' ')) return {};
+    bool extension_tail() {
+        if (!in.consume(' ')) return true;
         if (!consume_word(in, "NIL")) {
-            MAILACCESS_TRY(in.expect('('));
-            MAILACCESS_TRY(skip_string());
-            MAILACCESS_TRY(sp());
-            MAILACCESS_TRY(body_fld_param());
-            MAILACCESS_TRY(in.expect(')'));
+            if (!expect('(') || !skip_string() || !sp() || !body_fld_param() || !expect(')')) return false;
         }
-        if (!in.consume(' ')) return {};
+        if (!in.consume(' ')) return true;
         if (in.consume('(')) {
             for (;;) {
-                MAILACCESS_TRY(skip_string());
+                if (!skip_string()) return false;
                 if (in.consume(')')) break;
-                MAILACCESS_TRY(sp());
+                if (!sp()) return false;
             }
-        } else {
-            MAILACCESS_TRY(skip_nstring());
+        } else if (!skip_nstring()) {
+            return false;
         }
-        if (!in.consume(' ')) return {};
-        MAILACCESS_TRY(skip_nstring());
-        while (in.consume(' ')) MAILACCESS_TRY(body_extension());
-        return {};
+        if (!in.consume(' ')) return true;
+        if (!skip_nstring()) return false;
+        while (in.consume(' '))
+            if (!body_extension()) return false;
+        return true;
     }
 
     // body (see detail::parse_body)
-    result<void> body(bool extended) {
-        MAILACCESS_TRY(in.enter());
+    bool body(bool extended) {
+        if (!enter()) return false;
         nesting guard{in};
-        MAILACCESS_TRY(in.expect('('));
+        if (!expect('(')) return false;
         if (in.next_is('(')) {
-            while (in.next_is('(')) MAILACCESS_TRY(body(extended));
-            MAILACCESS_TRY(sp());
-            MAILACCESS_TRY(skip_string());
+            while (in.next_is('('))
+                if (!body(extended)) return false;
+            if (!sp() || !skip_string()) return false;
             if (extended && in.consume(' ')) {
-                MAILACCESS_TRY(body_fld_param());
-                MAILACCESS_TRY(extension_tail());
+                if (!body_fld_param() || !extension_tail()) return false;
             }
-            return in.expect(')');
+            return expect(')');
         }
         nstring_view type, subtype;
-        MAILACCESS_TRY(string(type));
-        MAILACCESS_TRY(sp());
-        MAILACCESS_TRY(string(subtype));
+        if (!string(type) || !sp() || !string(subtype)) return false;
         const bool text = value_iequals(type, "TEXT");
         const bool message_type = !text && value_iequals(type, "MESSAGE");
         bool encapsulated = message_type && value_iequals(subtype, "RFC822");
-        MAILACCESS_TRY(sp());
-        MAILACCESS_TRY(body_fld_param());
-        MAILACCESS_TRY(sp());
-        MAILACCESS_TRY(skip_nstring());
-        MAILACCESS_TRY(sp());
-        MAILACCESS_TRY(skip_nstring());
-        MAILACCESS_TRY(sp());
-        MAILACCESS_TRY(skip_string());
-        MAILACCESS_TRY(sp());
-        if (auto octets = parse_number(in); !octets) return unexpected(octets.error());
+        if (!sp() || !body_fld_param() || !sp() || !skip_nstring() || !sp() || !skip_nstring() || !sp() ||
+            !skip_string() || !sp())
+            return false;
+        std::uint64_t ignored = 0;
+        if (!number(ignored)) return false;
         // MESSAGE/GLOBAL in either form, as parse_response reads it.
         if (message_type && value_iequals(subtype, "GLOBAL") && in.rest().substr(0, 2) == " (")
             encapsulated = true;
         if (encapsulated) {
-            MAILACCESS_TRY(sp());
-            envelope_view ignored;
-            MAILACCESS_TRY(envelope(false, ignored));
-            MAILACCESS_TRY(sp());
-            MAILACCESS_TRY(body(extended));
+            envelope_view unused;
+            if (!sp() || !envelope(false, unused) || !sp() || !body(extended)) return false;
         }
         if (text || encapsulated) {
-            MAILACCESS_TRY(sp());
-            if (auto lines = parse_number(in); !lines) return unexpected(lines.error());
+            if (!sp() || !number(ignored)) return false;
         }
         if (extended && in.consume(' ')) {
-            MAILACCESS_TRY(skip_nstring());
-            MAILACCESS_TRY(extension_tail());
+            if (!skip_nstring() || !extension_tail()) return false;
         }
-        return in.expect(')');
+        return expect(')');
     }
 
     // section-part = nz-number *("." nz-number), stopping before "." TEXT.
-    result<void> section_part() {
+    bool section_part() {
         for (;;) {
-            if (auto n = parse_nz_number(in); !n) return unexpected(n.error());
+            std::uint64_t ignored = 0;
+            if (!nz_number(ignored)) return false;
             const std::size_t save = in.position();
-            if (!in.consume('.')) return {};
+            if (!in.consume('.')) return true;
             if (in.peek() < '0' || in.peek() > '9') {
                 in.set_position(save);
-                return {};
+                return true;
             }
         }
     }
 
     // section (see parse_section).
-    result<void> section() {
-        if (!in.consume('[')) return unexpected(errc::bad_syntax);
-        if (in.consume(']')) return {};
+    bool section() {
+        if (!in.consume('[')) return fail();
+        if (in.consume(']')) return true;
         bool fields = false;
         // section-msgtext, or MIME after a part: longest keyword first.
-        auto text_keyword = [&](bool allow_mime) -> result<void> {
+        auto text_keyword = [&](bool allow_mime) {
+            // The usual "HEADER.FIELDS (", in upper case, decided at once.
+            if (in.rest().substr(0, 14) == "HEADER.FIELDS ") {
+                in.advance(13);
+                fields = true;
+                return true;
+            }
             if (in.consume_keyword("HEADER.FIELDS.NOT") || in.consume_keyword("HEADER.FIELDS")) {
                 fields = true;
-                return {};
+                return true;
             }
-            if (in.consume_keyword("HEADER") || in.consume_keyword("TEXT")) return {};
-            if (allow_mime && in.consume_keyword("MIME")) return {};
-            return unexpected(errc::bad_syntax);
+            if (in.consume_keyword("HEADER") || in.consume_keyword("TEXT")) return true;
+            if (allow_mime && in.consume_keyword("MIME")) return true;
+            return fail();
         };
         if (in.peek() >= '0' && in.peek() <= '9') {
-            MAILACCESS_TRY(section_part());
-            if (in.consume('.')) MAILACCESS_TRY(text_keyword(true));
-        } else {
-            MAILACCESS_TRY(text_keyword(false));
+            if (!section_part()) return false;
+            if (in.consume('.') && !text_keyword(true)) return false;
+        } else if (!text_keyword(false)) {
+            return false;
         }
         bool bad_name = false;
         if (fields) {
             // header-list = "(" header-fld-name *(SP header-fld-name) ")"
-            if (!in.consume(' ') || !in.consume('(')) return unexpected(errc::bad_syntax);
+            if (!in.consume(' ') || !in.consume('(')) return fail();
             nstring_view name;
             do {
                 const bool literal = in.next_is('{');
-                MAILACCESS_TRY(astring(name));
+                if (!astring(name)) return false;
                 // section_spec refuses CR and LF in a name, which only a
                 // literal can carry (NUL is refused for every string).
                 if (literal) {
@@ -333,57 +427,60 @@ struct view_parser {
                     bad_name = bad_name || raw.find_first_of("\r\n") != std::string_view::npos;
                 }
             } while (in.consume(' '));
-            if (!in.consume(')')) return unexpected(errc::bad_syntax);
+            if (!in.consume(')')) return fail();
         }
-        if (!in.consume(']') || bad_name) return unexpected(errc::bad_syntax);
-        return {};
+        if (!in.consume(']') || bad_name) return fail();
+        return true;
     }
 
     // section-binary = "[" [section-part] "]"
-    result<void> section_binary() {
-        if (!in.consume('[')) return unexpected(errc::bad_syntax);
-        if (!in.next_is(']')) MAILACCESS_TRY(section_part());
-        if (!in.consume(']')) return unexpected(errc::bad_syntax);
-        return {};
+    bool section_binary() {
+        if (!in.consume('[')) return fail();
+        if (!in.next_is(']') && !section_part()) return false;
+        if (!in.consume(']')) return fail();
+        return true;
     }
 
     // "(" [flag-fetch *(SP flag-fetch)] ")"
-    result<void> flag_fetch_list() {
+    bool flag_fetch_list() {
         std::uint32_t count = 0;
-        MAILACCESS_TRY(in.expect('('));
+        if (!expect('(')) return false;
         if (!in.consume(')')) {
             for (;;) {
                 const std::string_view rest = in.rest();
                 const bool backslash = in.consume('\\');
                 // flag-fetch = flag / "\Recent": "\*" is flag-perm only.
-                if (backslash && in.next_is('*')) return unexpected(errc::bad_syntax);
+                if (backslash && in.next_is('*')) return fail();
                 const std::size_t n = detail::atom_run(in.rest());
-                if (n == 0) return unexpected(errc::bad_syntax);
+                if (n == 0) return fail();
                 in.advance(n);
                 access::flags(out).push_back(rest.substr(0, n + (backslash ? 1 : 0)));
                 ++count;
                 if (in.consume(')')) break;
-                MAILACCESS_TRY(sp());
+                if (!sp()) return false;
             }
         }
         access::counts(out).push_back(count);
-        return {};
+        return true;
     }
 
     // The item's value, from `start` to here.
-    result<void> finish(fetch_item_view& item, item_kind k, std::size_t start) {
+    bool finish(fetch_item_view& item, item_kind k, std::size_t start) {
         item.type = k;
         item.raw = since(start);
-        return {};
+        return true;
     }
 
     // msg-att item (see parse_msg_att in response_parser.cpp), appended to
     // `out` in place.
-    result<void> msg_att() {
+    bool msg_att() {
         using n = detail::msg_att_name;
-        const std::string_view word = in.word();
-        const auto name = detail::classify_msg_att(word);
-        if (name == n::unknown) return unexpected(errc::bad_syntax);
+        // parse_cursor::word(), a run of ATOM-CHARs other than "[".
+        const std::string_view rest = in.rest();
+        const std::string_view word = rest.substr(0, detail::char_run(rest, detail::run_stop::word));
+        in.advance(word.size());
+        const auto name = classify_name(word);
+        if (name == n::unknown) return fail();
         // Copied from blanks: value-initializing these in place is a
         // `rep stos`, slow for their size.
         static const fetch_item_view blank{};
@@ -392,67 +489,59 @@ struct view_parser {
         item.name = word;
         std::size_t start = 0;
         switch (name) {
-            case n::uid: {
-                MAILACCESS_TRY(sp());
+            case n::uid:
+                if (!sp()) return false;
                 start = in.position();
-                auto v = parse_nz_number(in);
-                if (!v) return unexpected(v.error());
-                item.number = *v;
+                if (!nz_number(item.number)) return false;
                 return finish(item, item_kind::uid, start);
-            }
             case n::flags:
-                MAILACCESS_TRY(sp());
+                if (!sp()) return false;
                 start = in.position();
-                MAILACCESS_TRY(flag_fetch_list());
+                if (!flag_fetch_list()) return false;
                 return finish(item, item_kind::flags, start);
             case n::internaldate: {
-                MAILACCESS_TRY(sp());
+                if (!sp()) return false;
                 start = in.position();
-                auto d = parse_date_time(in);
-                if (!d) return unexpected(d.error());
-                item.internaldate = *d;
+                if (!fixed_date_time(in, item.internaldate)) {
+                    auto d = parse_date_time(in);
+                    if (!d) return fail(d.error());
+                    item.internaldate = *d;
+                }
                 return finish(item, item_kind::internaldate, start);
             }
-            case n::rfc822_size: {
-                MAILACCESS_TRY(sp());
+            case n::rfc822_size:
+                if (!sp()) return false;
                 start = in.position();
-                auto v = parse_number64(in);
-                if (!v) return unexpected(v.error());
-                item.number = *v;
+                if (!number64(item.number)) return false;
                 return finish(item, item_kind::rfc822_size, start);
-            }
-            case n::modseq: {
-                MAILACCESS_TRY(sp());
+            case n::modseq:
+                if (!sp()) return false;
                 start = in.position();
-                MAILACCESS_TRY(in.expect('('));
-                auto v = parse_mod_sequence_value(in);
-                if (!v) return unexpected(v.error());
-                MAILACCESS_TRY(in.expect(')'));
-                item.number = *v;
+                // mod-sequence-value: number64 above 0 (RFC 7162 section 7).
+                if (!expect('(') || !number64(item.number)) return false;
+                if (item.number == 0) return fail();
+                if (!expect(')')) return false;
                 return finish(item, item_kind::modseq, start);
-            }
             case n::envelope:
-                MAILACCESS_TRY(sp());
+                if (!sp()) return false;
                 start = in.position();
-                MAILACCESS_TRY(envelope(true, access::envelopes(out).emplace_back(blank_envelope)));
+                if (!envelope(true, access::envelopes(out).emplace_back(blank_envelope))) return false;
                 return finish(item, item_kind::envelope, start);
             case n::bodystructure:
             case n::body:
                 if (name == n::body && !in.next_is(' ')) break;  // BODY[section]
-                MAILACCESS_TRY(sp());
+                if (!sp()) return false;
                 start = in.position();
-                MAILACCESS_TRY(body(name == n::bodystructure));
+                if (!body(name == n::bodystructure)) return false;
                 return finish(item, name == n::bodystructure ? item_kind::bodystructure : item_kind::body,
                               start);
             case n::binary_size: {
                 const std::size_t section_start = in.position();
-                MAILACCESS_TRY(section_binary());
+                if (!section_binary()) return false;
                 item.section = since(section_start);
-                MAILACCESS_TRY(sp());
+                if (!sp()) return false;
                 start = in.position();
-                auto v = parse_number64(in);
-                if (!v) return unexpected(v.error());
-                item.number = *v;
+                if (!number64(item.number)) return false;
                 return finish(item, item_kind::binary_size, start);
             }
             default: break;
@@ -460,38 +549,37 @@ struct view_parser {
 
         if (name == n::body || name == n::binary) {
             item.form = name == n::binary ? body_item_form::binary : body_item_form::body;
-            if (!in.next_is('[')) return unexpected(errc::bad_syntax);
+            if (!in.next_is('[')) return fail();
             const std::size_t section_start = in.position();
-            if (item.form == body_item_form::binary)
-                MAILACCESS_TRY(section_binary());
-            else
-                MAILACCESS_TRY(section());
+            if (!(item.form == body_item_form::binary ? section_binary() : section())) return false;
             item.section = since(section_start);
             if (in.consume('<')) {
-                auto v = parse_number(in);
-                if (!v) return unexpected(v.error());
-                item.origin = *v;
-                MAILACCESS_TRY(in.expect('>'));
+                std::uint64_t origin = 0;
+                if (!number(origin)) return false;
+                item.origin = static_cast<std::uint32_t>(origin);
+                if (!expect('>')) return false;
             }
         } else {
             item.form = name == n::rfc822          ? body_item_form::rfc822
                         : name == n::rfc822_header ? body_item_form::rfc822_header
                                                    : body_item_form::rfc822_text;
         }
-        MAILACCESS_TRY(sp());
+        if (!sp()) return false;
         start = in.position();
-        if (auto streamed = lits.take_streamed(in)) {
+        // take_streamed reads the announcement and looks for a streamed
+        // literal at its offset; without any it always declines.
+        if (auto streamed = any_streamed ? lits.take_streamed(in) : std::nullopt) {
             item.streamed_size = streamed->size;
             item.literal_index = streamed->index;
             return finish(item, item_kind::body_section, start);
         }
         if (in.consume('~')) {
             std::string_view d;
-            if (!detail::scan_literal(in, true, d)) return unexpected(errc::bad_syntax);
+            if (!detail::scan_literal(in, true, d)) return fail();
             item.data = access::make(nstring_view::form::literal8, d, false);
             return finish(item, item_kind::body_section, start);
         }
-        MAILACCESS_TRY(nstring(item.data));
+        if (!nstring(item.data)) return false;
         return finish(item, item_kind::body_section, start);
     }
 };
@@ -653,23 +741,22 @@ result<fetch_data> fetch_view::to_fetch_data() const {
 namespace {
 
 // "* " nz-number SP "FETCH" SP "(" msg-att... ")" CRLF, the prefix checked.
-result<void> parse_items(view_parser& p) {
+bool parse_items(view_parser& p) {
     parse_cursor& in = p.in;
     in.advance(2);
-    auto seq = parse_number(in);
-    if (!seq) return unexpected(seq.error());
-    if (*seq == 0) return unexpected(errc::bad_syntax);
-    access::set_seq(p.out, *seq);
+    std::uint64_t seq = 0;
+    if (!p.number(seq)) return false;
+    if (seq == 0) return p.fail();
+    access::set_seq(p.out, static_cast<std::uint32_t>(seq));
     in.advance(6);  // SP "FETCH"
-    MAILACCESS_TRY(in.expect(' '));
-    MAILACCESS_TRY(in.expect('('));
+    if (!p.sp() || !p.expect('(')) return false;
     for (;;) {
-        MAILACCESS_TRY(p.msg_att());
+        if (!p.msg_att()) return false;
         if (in.consume(')')) break;
-        MAILACCESS_TRY(in.expect(' '));
+        if (!p.sp()) return false;
     }
-    if (in.rest() != "\r\n" || !p.lits.all_streamed_taken()) return unexpected(errc::bad_syntax);
-    return {};
+    if (in.rest() != "\r\n" || !p.lits.all_streamed_taken()) return p.fail();
+    return true;
 }
 
 }  // namespace
@@ -687,10 +774,13 @@ result<bool> parse_fetch_view(std::string_view message, std::span<const framer::
     const std::string_view after = message.substr(3 + digits);
     if (detail::atom_run(after) != 5 || !iequals(after.substr(0, 5), "FETCH")) return false;
 
-    view_parser p{message, parse_cursor(message, options), out, detail::literal_context{literals}};
-    if (auto r = parse_items(p); !r) {
+    const bool any_streamed = std::any_of(literals.begin(), literals.end(),
+                                          [](const framer::literal_info& l) { return l.streamed; });
+    view_parser p{
+        message, parse_cursor(message, options), out, detail::literal_context{literals}, any_streamed, {}};
+    if (!parse_items(p)) {
         access::clear(out, options);  // no half-parsed response
-        return unexpected(r.error());
+        return unexpected(p.error);
     }
 
     // The storage is complete: point the spans into it, in wire order.
@@ -717,5 +807,3 @@ result<bool> parse_fetch_view(std::string_view message, std::span<const framer::
 }
 
 }  // namespace mailaccess::imap
-
-#undef MAILACCESS_TRY

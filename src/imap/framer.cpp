@@ -2,15 +2,11 @@
 
 #include <mailaccess/core/assert.hpp>
 
+#include "line_scan.hpp"
 #include "scan.hpp"
 
 #include <algorithm>
 #include <cstring>
-
-#if defined(__SSE2__) && !defined(MAILACCESS_IMAP_SCALAR_SCAN)
-#include <emmintrin.h>
-#define MAILACCESS_IMAP_SSE2 1
-#endif
 
 namespace mailaccess::imap {
 namespace {
@@ -33,74 +29,6 @@ inline void step_quote(QuoteState& q, char c) noexcept {
     } else if (c == '"') {
         q.in_quote = true;
     }
-}
-
-// Parity of the set bits of a 32-bit mask (std::popcount is a libgcc call
-// without -mpopcnt).
-inline bool odd_bits(std::uint32_t m) noexcept {
-    m ^= m >> 16;
-    m ^= m >> 8;
-    m ^= m >> 4;
-    m ^= m >> 2;
-    m ^= m >> 1;
-    return (m & 1u) != 0;
-}
-
-// The quote state after the `n` bytes at `p`, and how many "(" they hold
-// (inside quotes or not: an upper bound of the depth they add).
-template <class QuoteState>
-std::size_t scan_segment_bytes(const char* p, std::size_t n, QuoteState& state) noexcept {
-    // Locals, not the caller's object: stores through `p` (a char*) could
-    // alias it, which would keep the state in memory.
-    QuoteState q = state;
-    std::size_t parens = 0;
-    std::size_t i = 0;
-#ifdef MAILACCESS_IMAP_SSE2
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i open = _mm_set1_epi8('(');
-    const __m128i zero = _mm_setzero_si128();
-    while (i + 32 <= n) {
-        // Per-byte "(" counters, summed before they can wrap at 255.
-        __m128i counts = zero;
-        std::uint32_t toggles = 0;  // XOR of the quote masks of the blocks since `q`
-        const std::size_t stop = i + std::min<std::size_t>((n - i) / 32, 127) * 32;
-        for (; i < stop; i += 32) {
-            const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-            const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 16));
-            counts = _mm_sub_epi8(counts, _mm_cmpeq_epi8(lo, open));
-            counts = _mm_sub_epi8(counts, _mm_cmpeq_epi8(hi, open));
-            const std::uint32_t quotes =
-                static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(lo, quote))) |
-                static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(hi, quote))) << 16;
-            const std::uint32_t slashes =
-                static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(lo, backslash))) |
-                static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(hi, backslash))) << 16;
-            // Every quote toggles the state unless a backslash (or an escape
-            // pending from before) precedes it; a block ending in a backslash
-            // may leave an escape pending. Either way: byte by byte.
-            const std::uint32_t escaped_at = (slashes << 1) | (q.escape ? 1u : 0u);
-            if ((escaped_at & quotes) == 0 && (slashes & 0x80000000u) == 0) {
-                toggles ^= quotes;
-                q.escape = false;
-                continue;
-            }
-            q.in_quote = q.in_quote != odd_bits(toggles);
-            toggles = 0;
-            for (std::size_t j = 0; j < 32; ++j) step_quote(q, p[i + j]);
-        }
-        q.in_quote = q.in_quote != odd_bits(toggles);
-        const __m128i sums = _mm_sad_epu8(counts, zero);
-        parens += static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) +
-                  static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
-    }
-#endif
-    for (; i < n; ++i) {
-        parens += p[i] == '(' ? 1 : 0;
-        step_quote(q, p[i]);
-    }
-    state = q;
-    return parens;
 }
 
 }  // namespace
@@ -444,8 +372,6 @@ void framer::start_exact_depth() {
 
 bool framer::check_depth(const char* p, std::size_t& n) {
     if (!exact_depth_) {
-        paren_bound_ += scan_segment_bytes(p, n, quote_);
-        if (paren_bound_ <= options_.limits.max_depth) return false;
         // The bound is too coarse now: recompute the depth exactly up to
         // here, once, and follow it byte by byte for the rest of the message.
         start_exact_depth();
@@ -475,10 +401,6 @@ bool framer::step_line(event& out) {
     }
     if (!started_) start_message();
 
-    const void* lf_at = std::memchr(in.data(), '\n', in.size());
-    const bool has_lf = lf_at != nullptr;
-    const std::size_t take =
-        has_lf ? static_cast<std::size_t>(static_cast<const char*>(lf_at) - in.data()) + 1 : in.size();
     // Room left for this line and for the message, the LF included. Without
     // the LF in sight one more byte must still fit, so the limit is hit one
     // byte earlier; both ways exactly min(rooms) bytes are kept before the
@@ -488,12 +410,44 @@ bool framer::step_line(event& out) {
     const std::size_t line_room =
         options_.limits.max_line_length > line_len ? options_.limits.max_line_length - line_len : 0;
     const std::size_t msg_room = options_.max_buffered_size > size ? options_.max_buffered_size - size : 0;
+
+    std::size_t take = 0;
+    bool has_lf = false;
+    bool past_bound = false;  // the depth must now be checked exactly
+    if (plain_ || exact_depth_) {
+        const void* lf_at = std::memchr(in.data(), '\n', in.size());
+        has_lf = lf_at != nullptr;
+        take = has_lf ? static_cast<std::size_t>(static_cast<const char*>(lf_at) - in.data()) + 1 : in.size();
+    } else {
+        // One pass finds the LF, counts "(" and follows the quotes. An LF
+        // past line_room cannot fit, so the scan stops there: the line is
+        // then refused with min(rooms) bytes kept, as if the LF were seen.
+        detail::line_quote q{quote_.in_quote, quote_.escape};
+        const detail::line_quote before = q;
+        detail::line_scan scan = detail::scan_line(in.data(), std::min(in.size(), line_room), q);
+        has_lf = scan.found_lf;
+        take = has_lf ? scan.length : in.size();
+        const bool fits = has_lf ? take <= msg_room : take < line_room && take < msg_room;
+        if (!fits) {
+            // Refused below: follow exactly the bytes that are kept.
+            q = before;
+            scan = detail::scan_line(in.data(), std::min({take, line_room, msg_room}), q);
+        }
+        paren_bound_ += scan.open_parens;
+        quote_ = {q.in_quote, q.escape};
+        if (paren_bound_ > options_.limits.max_depth) {
+            // `paren_bound_` counts every "(" of the message: only an upper
+            // bound of the depth. Past the limit, check the exact depth.
+            quote_ = {before.in_quote, before.escape};
+            past_bound = true;
+        }
+    }
     const bool fits_line = has_lf ? take <= line_room : take < line_room;
     const bool fits_msg = has_lf ? take <= msg_room : take < msg_room;
     std::size_t n = take;
     if (!fits_line || !fits_msg) n = std::min({take, line_room, msg_room});
 
-    const bool too_deep = !plain_ && check_depth(in.data(), n);
+    const bool too_deep = !plain_ && (exact_depth_ || past_bound) && check_depth(in.data(), n);
     append(in.data(), n);
     consume(n);
     find_tag(size);

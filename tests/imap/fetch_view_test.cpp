@@ -403,3 +403,91 @@ TEST_CASE("fetch_view: message/global in both forms", "[imap][fetch_view]") {
         CHECK(parse_fetch_view(m, {}, v));
     }
 }
+
+TEST_CASE("fetch_view: the shortcuts for common forms agree with the general rules", "[imap][fetch_view]") {
+    // INTERNALDATE in and out of its usual layout, item names and
+    // HEADER.FIELDS in any case, strings at the 32-byte edge of the quick
+    // look: each answer (value or error) is parse_response's.
+    const std::string quoted31 = "\"" + std::string(31, 'q') + "\"";
+    const std::string quoted32 = "\"" + std::string(32, 'q') + "\"";
+    const std::string_view dates[] = {
+        "\"17-Jul-1996 02:44:25 -0700\""sv,    "\" 7-jUL-1996 02:44:25 +0000\""sv,
+        "\"07-Jul-1996 23:59:60 -0000\""sv,    "\"29-Feb-2000 00:00:00 +9959\""sv,
+        "\"29-Feb-1900 00:00:00 +0000\""sv,    "\"00-Jan-2020 00:00:00 +0000\""sv,
+        "\"17-Jul-1996 24:00:00 +0000\""sv,    "\"17-Jul-1996 02:60:00 +0000\""sv,
+        "\"17-Jul-1996 02:44:25 +0060\""sv,    "\"17-Jux-1996 02:44:25 +0000\""sv,
+        "\"17-J\x01l-1996 02:44:25 +0000\""sv, "\"7-Jul-1996 02:44:25 +0000\""sv,
+        "\"17-Jul-1996 02:44:25 *0000\""sv,    "\"17-Jul-1996 02:44:25 +000\""sv,
+        "\"17-Jul-1996 02:44:25 +0000"sv,      "\"17-Jul-96 02:44:25 +0000\""sv,
+        "\"1a-Jul-1996 02:44:25 +0000\""sv,    "\"17-Jul-1996  2:44:25 +0000\""sv,
+    };
+    for (std::string_view date : dates) {
+        const std::string m = "* 1 FETCH (INTERNALDATE " + std::string(date) + " UID 5)\r\n";
+        INFO(m);
+        CHECK(imap::test::fetch_view_mismatch(m, {}).empty());
+    }
+    const std::string_view others[] = {
+        "* 1 FETCH (uid 5 Flags (\\Seen) rfc822.size 7 envelope (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL))\r\n"sv,
+        "* 1 FETCH (UIDX 5)\r\n"sv,
+        "* 1 FETCH (BODY[HEADER.FIELDS (From)] NIL)\r\n"sv,
+        "* 1 FETCH (BODY[header.fields (From)] NIL)\r\n"sv,
+        "* 1 FETCH (BODY[HEADER.FIELDS.NOT (From)] NIL)\r\n"sv,
+        "* 1 FETCH (BODY[HEADER.FIELDS(From)] NIL)\r\n"sv,
+        "* 1 FETCH (BODY[HEADER.FIELDS ] NIL)\r\n"sv,
+        "* 1 FETCH (BODY[HEADER] NIL BODY[1.HEADER.FIELDS (A-B C_D)] NIL)\r\n"sv,
+        "* 1 FETCH (BODY[HEADER.FIELDS (From To Cc Subject Date Message-ID References Content-Type X-A-Very-Long-Header-Name)] NIL)\r\n"sv,
+        "* 1 FETCH (BODY[HEADER.FIELDS (Fr%m)] NIL)\r\n"sv,
+        "* 1 FETCH (BODY[HEADER.FIELDS (A]B)] NIL)\r\n"sv,
+    };
+    for (std::string_view m : others) {
+        INFO(m);
+        CHECK(imap::test::fetch_view_mismatch(m, {}).empty());
+    }
+    for (const std::string& s : {quoted31, quoted32, "\"" + std::string(31, 'q') + "\\\"\"", "\"\""s}) {
+        const std::string m =
+            "* 1 FETCH (ENVELOPE (" + s + " " + s + " NIL NIL NIL NIL NIL NIL NIL " + s + "))\r\n";
+        INFO(m);
+        CHECK(imap::test::fetch_view_mismatch(m, {}).empty());
+        CHECK(imap::test::fetch_view_mismatch(m, {}, parse_options{64, true}).empty());
+    }
+}
+
+TEST_CASE("fetch_view agrees with parse_response on mutated header-sync responses", "[imap][fetch_view]") {
+    // A response like those of the benchmark's header sync: long subjects
+    // and message IDs (past the 32-byte quick look), escaped quotes, a
+    // UTF-8 name as a literal, the usual date layout.
+    const std::string seed =
+        "* 3 FETCH (UID 1041 FLAGS (\\Recent) INTERNALDATE \" 5-Nov-2019 03:45:31 +0200\" RFC822.SIZE 74667 "
+        "ENVELOPE (\"Mon, 25 Nov 2019 03:45:31 +0200\" \"Invoice #45631 for services rendered in November\" "
+        "((\"=?UTF-8?B?R3JhY2UgV2Vpw58=?=\" NIL \"grace.wei\" \"example.com\")) ((\"Emma \\\"ok\\\" Haddad\" "
+        "NIL "
+        "\"em\" \"example.co.uk\")) ((NIL NIL \"x\" \"y\")) (({8}\r\nWei L\xc3\xa9v NIL \"wei\" "
+        "\"example.de\")(\"Zo\" "
+        "NIL \"zo\" \"example.org\")) NIL NIL \"<57396990763.27554@uni-example.edu>\" "
+        "\"<91013733515.521112@example.com>\") BODY[HEADER.FIELDS (From To Cc Subject Date Message-ID "
+        "References Content-Type)] {27}\r\nFrom: a@b\r\nSubject: \"x\"\r\n\r\n)\r\n";
+    REQUIRE(imap::test::fetch_view_mismatch(seed, {}).empty());
+    parse_ok(seed);
+    const std::string_view alphabet = "()[]{}\"\\ 0123456789NILnil-+:\r\n\x80\0"sv;
+    mailaccess::test::xorshift gen(0x452821e638d01377ull);
+    parse_options options[2];
+    options[1].utf8_accept = true;
+    std::size_t accepted = 0;
+    for (int round = 0; round < 6000; ++round) {
+        std::string m = seed;
+        const auto at = static_cast<std::size_t>(gen.next() % m.size());
+        const char c = alphabet[static_cast<std::size_t>(gen.next() % alphabet.size())];
+        switch (gen.next() % 3) {
+            case 0: m[at] = c; break;
+            case 1: m.insert(m.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+            default: m.erase(at, 1); break;
+        }
+        INFO(m);
+        const auto& po = options[round % 2];
+        REQUIRE(imap::test::fetch_view_mismatch(m, {}, po).empty());
+        fetch_view v;
+        auto r = parse_fetch_view(m, {}, v, po);
+        accepted += r && *r ? 1 : 0;
+    }
+    CHECK(accepted > 200);
+}

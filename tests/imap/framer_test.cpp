@@ -942,17 +942,21 @@ reference reference_events(const std::string& line) {
 
 }  // namespace
 
-TEST_CASE("random lines: the fast scan follows the byte-by-byte rules", "[imap][framer]") {
+namespace {
+
+// Random lines of up to `max_length` bytes against the byte-by-byte
+// reference; returns how many were checked.
+std::size_t check_random_lines(std::size_t max_length, std::uint64_t seed) {
     driver d = server();
     d.options.limits.max_depth = 4;
     d.accept = [](const auto&) { return false; };
     static constexpr char alphabet[] = "aZ9 \"\"\\\\(()){}5+~.-\r";
-    mailaccess::test::xorshift gen(0x243f6a8885a308d3ull);
+    mailaccess::test::xorshift gen(seed);
     auto next = [&] { return gen.next(); };
     std::size_t checked = 0;
     for (int round = 0; round < 3000; ++round) {
         std::string line = "a1 X ";
-        const std::size_t length = next() % 120;
+        const std::size_t length = next() % max_length;
         for (std::size_t i = 0; i < length; ++i) line += alphabet[next() % (sizeof alphabet - 1)];
         switch (next() % 5) {
             case 0: line += " {5}"; break;
@@ -981,5 +985,17 @@ TEST_CASE("random lines: the fast scan follows the byte-by-byte rules", "[imap][
             CHECK(run(d, {input}).events == want);
         ++checked;
     }
-    CHECK(checked > 2500);
+    return checked;
+}
+
+}  // namespace
+
+TEST_CASE("random lines: the fast scan follows the byte-by-byte rules", "[imap][framer]") {
+    CHECK(check_random_lines(120, 0x243f6a8885a308d3ull) > 2500);
+}
+
+TEST_CASE("random long lines: backslash runs and quotes across 64-byte blocks", "[imap][framer]") {
+    // The line scanner works on 64-byte blocks: lines of several blocks put
+    // escapes, quotes and parentheses on every side of their boundaries.
+    CHECK(check_random_lines(400, 0x13198a2e03707344ull) > 2500);
 }

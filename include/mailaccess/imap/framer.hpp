@@ -373,8 +373,9 @@ private:
     void reset_message();
     void start_literal();
     void find_tag(std::size_t from);
-    // Checks the nesting depth of the next `n` line bytes at `p`; on a
-    // violation, shortens `n` to end at the offending "(" and returns true.
+    // Checks the exact nesting depth of the next `n` line bytes at `p`
+    // (once `paren_bound_` passed the limit); on a violation, shortens `n`
+    // to end at the offending "(" and returns true.
     bool check_depth(const char* p, std::size_t& n);
     void start_exact_depth();
 
