@@ -461,8 +461,10 @@ public:
     /// Any command (STORE, COPY, MOVE, EXPUNGE, UID EXPUNGE, APPEND, CREATE,
     /// DELETE, RENAME, SUBSCRIBE, NOOP, CHECK, CLOSE, UNSELECT, LOGOUT, ...).
     /// Result: the tagged status and the untagged responses received while
-    /// it was in flight. AUTHENTICATE is not accepted here (use
-    /// `async_login`); STARTTLS, IDLE and COMPRESS neither (`not_allowed`).
+    /// it was in flight. LOGIN and AUTHENTICATE fail with
+    /// `imap::errc::not_allowed` (use `async_login`, which keeps the TLS
+    /// check), as do STARTTLS, IDLE (`async_starttls`, `async_idle`) and
+    /// COMPRESS (not supported by this client).
     template <class Token>
     auto async_command(imap::command::body_type body, Token&& token) {
         return initiate<imap_reply>(std::forward<Token>(token), timeout_,
