@@ -512,6 +512,11 @@ TEST_CASE("imap_client verifies certificates and refuses plaintext logins", "[ne
                                         asio::redirect_error(asio::use_awaitable, ec));
             CHECK(ec == net::imap_client_errc::tls_required);
             CHECK(client.is_open());
+            // Nor through async_command, which takes no LOGIN at all.
+            co_await client.async_command(command_of("LOGIN alice secret"),
+                                          asio::redirect_error(asio::use_awaitable, ec));
+            CHECK(ec == imap::errc::not_allowed);
+            CHECK(client.is_open());
             // Allowed by the client but not by the server: LOGINDISABLED.
             net::imap_client lax(io.get_executor(), fake_options());
             co_await lax.async_connect(connect_to(t), asio::use_awaitable);
