@@ -16,21 +16,6 @@ bool is_token_char(char c) noexcept {
            c == '+' || c == '_' || c == '.';
 }
 
-// One byte of a line segment: quoted strings and their backslash escapes.
-template <class QuoteState>
-inline void step_quote(QuoteState& q, char c) noexcept {
-    if (q.in_quote) {
-        if (q.escape)
-            q.escape = false;
-        else if (c == '\\')
-            q.escape = true;
-        else if (c == '"')
-            q.in_quote = false;
-    } else if (c == '"') {
-        q.in_quote = true;
-    }
-}
-
 }  // namespace
 
 // --- line_scanner -----------------------------------------------------------
@@ -54,7 +39,7 @@ void framer::line_scanner::feed(std::string_view bytes) noexcept {
 }
 
 void framer::line_scanner::content(char c) noexcept {
-    step_quote(quote, c);
+    detail::step_line_quote(quote, c);
     if (c == '{') {
         state = brace::open;
         binary = prev == '~';
@@ -350,7 +335,7 @@ void framer::start_exact_depth() {
     auto scan = [&](std::string_view segment) {
         for (const char c : segment) {
             const bool quoted = quote_.in_quote;
-            step_quote(quote_, c);
+            detail::step_line_quote(quote_, c);
             if (quoted || quote_.in_quote) continue;
             if (c == '(')
                 ++depth_;
@@ -379,7 +364,7 @@ bool framer::check_depth(const char* p, std::size_t& n) {
     for (std::size_t i = 0; i < n; ++i) {
         const char c = p[i];
         const bool quoted = quote_.in_quote;
-        step_quote(quote_, c);
+        detail::step_line_quote(quote_, c);
         if (quoted || quote_.in_quote) continue;
         if (c == '(') {
             if (++depth_ > options_.limits.max_depth) {

@@ -40,8 +40,10 @@ line_scan scan_line_scalar(const char* p, std::size_t n, line_quote& quote) noex
 using line_scan_function = line_scan (*)(const char*, std::size_t, line_quote&) noexcept;
 line_scan_function line_scan_variant(std::size_t index) noexcept;
 
-/// One byte of a line segment, as `scan_line` follows it.
-inline void step_line_quote(line_quote& q, char c) noexcept {
+/// One byte of a line segment, as `scan_line` follows it. A template so
+/// that the framer's own quote state (the same two members) can use it.
+template <class QuoteState>
+inline void step_line_quote(QuoteState& q, char c) noexcept {
     if (q.in_quote) {
         if (q.escape)
             q.escape = false;
