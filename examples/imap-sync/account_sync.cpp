@@ -72,13 +72,6 @@ imap::sequence_set range_set(std::uint32_t first, std::uint32_t last) {
     return *imap::sequence_set::make(std::span<const imap::seq_range>(&r, 1));
 }
 
-template <class Item>
-const Item* item_of(const imap::fetch_data& f) {
-    for (const auto& i : f.items)
-        if (auto* p = std::get_if<Item>(&i)) return p;
-    return nullptr;
-}
-
 std::set<std::string> flags_of(const std::vector<imap::flag>& flags) {
     std::set<std::string> out;
     for (const auto& f : flags)
@@ -440,7 +433,7 @@ private:
         net::imap_fetch_sinks sinks;
         std::set<std::uint32_t> present;
         sinks.on_message = [&](imap::fetch_data& f) -> std::error_code {
-            if (auto* uid = item_of<imap::fetch_item_types::uid>(f)) present.insert(uid->value);
+            if (auto* uid = imap::find_item<imap::fetch_item_types::uid>(f)) present.insert(uid->value);
             apply_flags(dir, record, f, summary);
             return {};
         };
@@ -475,8 +468,8 @@ private:
 
     void apply_flags(const std::string& dir, folder_record& record, const imap::fetch_data& f,
                      folder_summary& summary) {
-        auto* uid = item_of<imap::fetch_item_types::uid>(f);
-        auto* flags = item_of<imap::fetch_item_types::flags>(f);
+        auto* uid = imap::find_item<imap::fetch_item_types::uid>(f);
+        auto* flags = imap::find_item<imap::fetch_item_types::flags>(f);
         if (uid == nullptr || flags == nullptr) return;
         auto it = record.messages.find(uid->value);
         if (it == record.messages.end()) return;
@@ -531,10 +524,10 @@ private:
             return disk_error;
         };
         sinks.on_message = [&](imap::fetch_data& f) -> std::error_code {
-            auto* uid = item_of<imap::fetch_item_types::uid>(f);
-            auto* flags = item_of<imap::fetch_item_types::flags>(f);
-            auto* size = item_of<imap::fetch_item_types::rfc822_size>(f);
-            auto* text = item_of<imap::fetch_body_section>(f);
+            auto* uid = imap::find_item<imap::fetch_item_types::uid>(f);
+            auto* flags = imap::find_item<imap::fetch_item_types::flags>(f);
+            auto* size = imap::find_item<imap::fetch_item_types::rfc822_size>(f);
+            auto* text = imap::find_item<imap::fetch_body_section>(f);
             const bool was_streaming = std::exchange(streaming, false);
             if (uid == nullptr || text == nullptr || uid->value <= above) {
                 writer.abort();

@@ -92,11 +92,9 @@ public:
         if (!active_) return true;
         std::uint32_t n = f.seq;
         if (by_uid_) {
-            auto it = std::find_if(f.items.begin(), f.items.end(), [](const imap::fetch_item& i) {
-                return std::holds_alternative<imap::fetch_item_types::uid>(i);
-            });
-            if (it == f.items.end()) return true;
-            n = std::get<imap::fetch_item_types::uid>(*it).value;
+            const auto* uid = imap::find_item<imap::fetch_item_types::uid>(f);
+            if (uid == nullptr) return true;
+            n = uid->value;
         }
         return std::any_of(ranges_.begin(), ranges_.end(),
                            [n](const auto& r) { return r.first <= n && n <= r.second; });

@@ -67,41 +67,19 @@ std::string subject_of(const std::string& message) {
     return message.substr(at + 9, end - at - 9);
 }
 
-// Our reference server in-process: net::server with the IMAP engine on a
-// memory_store, STARTTLS on one listener and implicit TLS on another.
-struct reference_server {
-    test::tls_setup tls;
-    mailaccess::store::memory_store store;
-    mailaccess::auth::passwd_file users = mailaccess::auth::passwd_file::parse("alice:{PLAIN}secret\n");
-    net::server server;
-    asio::ip::tcp::endpoint imap_ep;
-    asio::ip::tcp::endpoint imaps_ep;
-    std::vector<std::string> messages;
-
-    reference_server() {
-        for (int n = 1; n <= 3; ++n) {
-            messages.push_back(test_message(n));
-            REQUIRE(store.deliver("alice", "INBOX", messages.back()));
-        }
-        for (bool implicit : {false, true}) {
-            net::listener_options lo;
-            lo.implicit_tls = implicit;
-            lo.tls = tls.server;
-            auto ep = server.add_listener(lo, [this](const net::connection_info& info) {
-                imap::server_options o;
-                o.tls_active = info.implicit_tls;
-                o.failed_auth_delay = 10ms;
-                o.engine_capabilities = mailaccess::engine::imap_engine::capabilities();
-                net::connection_parts<imap::server_session, mailaccess::engine::imap_engine> parts;
-                parts.session = std::make_unique<imap::server_session>(std::move(o));
-                parts.engine = std::make_unique<mailaccess::engine::imap_engine>(store, users);
-                return parts;
-            });
-            REQUIRE(ep);
-            (implicit ? imaps_ep : imap_ep) = *ep;
-        }
-        REQUIRE_FALSE(server.start());
-    }
+// Our reference server in-process with the IMAP engine.
+struct reference_server : test::in_process_server<imap::server_session, mailaccess::engine::imap_engine> {
+    reference_server()
+        : in_process_server(test_message, [](in_process_server& s, const net::connection_info& info) {
+              imap::server_options o;
+              o.tls_active = info.implicit_tls;
+              o.failed_auth_delay = 10ms;
+              o.engine_capabilities = mailaccess::engine::imap_engine::capabilities();
+              parts_type parts;
+              parts.session = std::make_unique<imap::server_session>(std::move(o));
+              parts.engine = std::make_unique<mailaccess::engine::imap_engine>(s.store, s.users);
+              return parts;
+          }) {}
 };
 
 using target = test::client_target;
@@ -118,13 +96,6 @@ net::imap_client_options client_options(const target& t) {
 
 bool has(const std::vector<imap::capability>& caps, std::string_view name) {
     return std::any_of(caps.begin(), caps.end(), [&](const imap::capability& c) { return c.is(name); });
-}
-
-template <class Item>
-const Item* item_of(const imap::fetch_data& f) {
-    for (const auto& i : f.items)
-        if (auto* p = std::get_if<Item>(&i)) return p;
-    return nullptr;
 }
 
 // Connects, upgrades and logs in as the target says.
@@ -182,9 +153,9 @@ asio::awaitable<void> scenario(asio::io_context& io, target t) {
     std::uint32_t big_uid = 0;
     net::imap_fetch_sinks headers;
     headers.on_message = [&](imap::fetch_data& f) -> std::error_code {
-        auto* env = item_of<imap::fetch_item_types::envelope>(f);
-        auto* uid = item_of<imap::fetch_item_types::uid>(f);
-        auto* size = item_of<imap::fetch_item_types::rfc822_size>(f);
+        auto* env = imap::find_item<imap::fetch_item_types::envelope>(f);
+        auto* uid = imap::find_item<imap::fetch_item_types::uid>(f);
+        auto* size = imap::find_item<imap::fetch_item_types::rfc822_size>(f);
         if (env == nullptr || uid == nullptr || size == nullptr) return imap::errc::bad_syntax;
         subjects.push_back(env->value.subject.value_or(""));
         uids.push_back(uid->value);
@@ -229,7 +200,7 @@ asio::awaitable<void> scenario(asio::io_context& io, target t) {
         }
         auto r = p.get();
         REQUIRE(r.messages.size() == 1);
-        auto* text = item_of<imap::fetch_body_section>(r.messages[0]);
+        auto* text = imap::find_item<imap::fetch_body_section>(r.messages[0]);
         REQUIRE(text != nullptr);
         const std::string body = text->data.value_or("");
         CHECK(std::any_of(t.expected.begin(), t.expected.end(),
@@ -335,7 +306,7 @@ asio::awaitable<void> scenario(asio::io_context& io, target t) {
 
 target reference_target(reference_server& srv, bool implicit) {
     target t;
-    t.port = std::to_string((implicit ? srv.imaps_ep : srv.imap_ep).port());
+    t.port = std::to_string((implicit ? srv.tls_ep : srv.plain_ep).port());
     t.implicit_tls = implicit;
     t.user = "alice";
     t.password = "secret";

@@ -474,6 +474,16 @@ struct fetch_data {
     friend bool operator==(const fetch_data&, const fetch_data&) = default;
 };
 
+/// The first item of type `Item` (`fetch_item_types::uid`,
+/// `fetch_body_section`, ...) of `f`, or null when the response has none.
+/// Lifetime: points into `f`.
+template <class Item>
+const Item* find_item(const fetch_data& f) noexcept {
+    for (const auto& i : f.items)
+        if (const auto* p = std::get_if<Item>(&i)) return p;
+    return nullptr;
+}
+
 /// Any server response.
 using response =
     std::variant<status_response, continuation_request, capability_data, list_data, status_data, search_data,
