@@ -1,9 +1,15 @@
 #pragma once
 
 // What the async client tests (pop3_client_test.cpp, imap_client_test.cpp)
-// share: where a scenario connects and what it expects there, the connect
-// options for it, the environment the interop scripts set for the
-// [.interop] cases, and a bounded coroutine runner.
+// share: our server in-process, where a scenario connects and what it
+// expects there, the connect options for it, the environment the interop
+// scripts set for the [.interop] cases, and a bounded coroutine runner.
+
+#include "fixture.hpp"
+
+#include <mailaccess/auth/passwd_file.hpp>
+#include <mailaccess/net/server.hpp>
+#include <mailaccess/store/memory_store.hpp>
 
 #include <mailaccess/net/client.hpp>
 #include <mailaccess/net/tls_context.hpp>
@@ -18,12 +24,53 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace test {
+
+/// Our reference server in-process: net::server with `Engine` on a
+/// memory_store where alice (password "secret") has three messages made by
+/// `message(1..3)`; the protocol's upgrade (STLS, STARTTLS) on `plain_ep`,
+/// implicit TLS on `tls_ep`. `make` builds each connection's session and
+/// engine.
+template <class Session, class Engine>
+struct in_process_server {
+    using parts_type = mailaccess::net::connection_parts<Session, Engine>;
+    using make_parts = std::function<parts_type(in_process_server&, const mailaccess::net::connection_info&)>;
+
+    tls_setup tls;
+    mailaccess::store::memory_store store;
+    mailaccess::auth::passwd_file users = mailaccess::auth::passwd_file::parse("alice:{PLAIN}secret\n");
+    mailaccess::net::server server;
+    asio::ip::tcp::endpoint plain_ep;
+    asio::ip::tcp::endpoint tls_ep;
+    std::vector<std::string> messages;
+
+    in_process_server(const std::function<std::string(int)>& message, make_parts make)
+        : make_(std::move(make)) {
+        for (int n = 1; n <= 3; ++n) {
+            messages.push_back(message(n));
+            REQUIRE(store.deliver("alice", "INBOX", messages.back()));
+        }
+        for (bool implicit : {false, true}) {
+            mailaccess::net::listener_options lo;
+            lo.implicit_tls = implicit;
+            lo.tls = tls.server;
+            auto ep = server.add_listener(
+                lo, [this](const mailaccess::net::connection_info& info) { return make_(*this, info); });
+            REQUIRE(ep);
+            (implicit ? tls_ep : plain_ep) = *ep;
+        }
+        REQUIRE_FALSE(server.start());
+    }
+
+private:
+    make_parts make_;
+};
 
 /// Where a shared client scenario connects, and what it expects to find.
 struct client_target {

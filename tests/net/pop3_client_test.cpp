@@ -47,40 +47,18 @@ std::string test_message(int n) {
     return m;
 }
 
-// Our reference server in-process: net::server with the POP3 engine on a
-// memory_store, STLS on one listener and implicit TLS on another.
-struct reference_server {
-    test::tls_setup tls;
-    mailaccess::store::memory_store store;
-    mailaccess::auth::passwd_file users = mailaccess::auth::passwd_file::parse("alice:{PLAIN}secret\n");
-    net::server server;
-    asio::ip::tcp::endpoint pop3_ep;
-    asio::ip::tcp::endpoint pop3s_ep;
-    std::vector<std::string> messages;
-
-    reference_server() {
-        for (int n = 1; n <= 3; ++n) {
-            messages.push_back(test_message(n));
-            REQUIRE(store.deliver("alice", "INBOX", messages.back()));
-        }
-        for (bool implicit : {false, true}) {
-            net::listener_options lo;
-            lo.implicit_tls = implicit;
-            lo.tls = tls.server;
-            auto ep = server.add_listener(lo, [this](const net::connection_info& info) {
-                pop3::server_options o;
-                o.tls_active = info.implicit_tls;
-                o.failed_auth_delay = 10ms;
-                net::connection_parts<pop3::server_session, mailaccess::engine::pop3_engine> parts;
-                parts.session = std::make_unique<pop3::server_session>(std::move(o));
-                parts.engine = std::make_unique<mailaccess::engine::pop3_engine>(store, users);
-                return parts;
-            });
-            REQUIRE(ep);
-            (implicit ? pop3s_ep : pop3_ep) = *ep;
-        }
-        REQUIRE_FALSE(server.start());
-    }
+// Our reference server in-process with the POP3 engine.
+struct reference_server : test::in_process_server<pop3::server_session, mailaccess::engine::pop3_engine> {
+    reference_server()
+        : in_process_server(test_message, [](in_process_server& s, const net::connection_info& info) {
+              pop3::server_options o;
+              o.tls_active = info.implicit_tls;
+              o.failed_auth_delay = 10ms;
+              parts_type parts;
+              parts.session = std::make_unique<pop3::server_session>(std::move(o));
+              parts.engine = std::make_unique<mailaccess::engine::pop3_engine>(s.store, s.users);
+              return parts;
+          }) {}
 };
 
 using target = test::client_target;
@@ -235,7 +213,7 @@ asio::awaitable<void> login_each_method(asio::io_context& io, target t, bool wro
 
 target reference_target(reference_server& srv, bool implicit) {
     target t;
-    t.port = std::to_string((implicit ? srv.pop3s_ep : srv.pop3_ep).port());
+    t.port = std::to_string((implicit ? srv.tls_ep : srv.plain_ep).port());
     t.implicit_tls = implicit;
     t.starttls = !implicit;
     t.user = "alice";
@@ -345,7 +323,7 @@ TEST_CASE("pop3_client with plain callbacks", "[net][pop3_client]") {
     net::pop3_client client(io.get_executor(), o);
     net::connect_options co;
     co.host = "127.0.0.1";
-    co.port = std::to_string(srv.pop3_ep.port());
+    co.port = std::to_string(srv.plain_ep.port());
     std::vector<std::string> steps;
     std::string body;
     client.async_connect(co, [&](std::error_code ec, std::vector<std::string> caps) {
@@ -393,7 +371,7 @@ TEST_CASE("pop3_client with use_future", "[net][pop3_client]") {
         net::pop3_client client(io.get_executor(), o);
         net::connect_options co;
         co.host = "127.0.0.1";
-        co.port = std::to_string(srv.pop3s_ep.port());
+        co.port = std::to_string(srv.tls_ep.port());
         co.tls = client.tls_context();
         auto caps = client.async_connect(co, asio::use_future);
         REQUIRE(caps.wait_for(10s) == std::future_status::ready);
@@ -434,7 +412,7 @@ TEST_CASE("pop3_client verifies certificates and refuses plaintext logins", "[ne
         net::pop3_client client(io.get_executor(), o);
         net::connect_options co;
         co.host = "127.0.0.1";
-        co.port = std::to_string(srv.pop3s_ep.port());
+        co.port = std::to_string(srv.tls_ep.port());
         co.tls = client.tls_context();
         std::error_code implicit_ec, stls_ec, connect_ec;
         client.async_connect(co, [&](std::error_code ec, std::vector<std::string>) { implicit_ec = ec; });
@@ -442,7 +420,7 @@ TEST_CASE("pop3_client verifies certificates and refuses plaintext logins", "[ne
         CHECK(implicit_ec);
         CHECK(implicit_ec != net::errc::timed_out);
 
-        co.port = std::to_string(srv.pop3_ep.port());
+        co.port = std::to_string(srv.plain_ep.port());
         co.tls = nullptr;
         client.async_connect(co, [&](std::error_code ec, std::vector<std::string>) { connect_ec = ec; });
         client.async_stls([&](std::error_code ec, std::vector<std::string>) { stls_ec = ec; });
@@ -455,7 +433,7 @@ TEST_CASE("pop3_client verifies certificates and refuses plaintext logins", "[ne
         net::pop3_client_options insecure;
         insecure.tls_options.insecure_skip_verify = true;
         net::pop3_client lax(io.get_executor(), insecure);
-        co.port = std::to_string(srv.pop3s_ep.port());
+        co.port = std::to_string(srv.tls_ep.port());
         co.tls = lax.tls_context();
         std::error_code lax_ec = net::errc::timed_out;
         lax.async_connect(co, [&](std::error_code ec, std::vector<std::string>) { lax_ec = ec; });
@@ -470,7 +448,7 @@ TEST_CASE("pop3_client verifies certificates and refuses plaintext logins", "[ne
         net::pop3_client client(io.get_executor(), o);
         net::connect_options co;
         co.host = "127.0.0.1";
-        co.port = std::to_string(srv.pop3_ep.port());
+        co.port = std::to_string(srv.plain_ep.port());
         std::error_code login_ec, noop_ec = net::errc::timed_out;
         client.async_connect(co, [](std::error_code ec, std::vector<std::string>) { CHECK_FALSE(ec); });
         client.async_login("alice", secret<>(std::string("secret")),
