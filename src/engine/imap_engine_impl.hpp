@@ -107,12 +107,16 @@ struct imap_engine::impl {
         std::uint32_t uid = 0;
         std::shared_ptr<byte_source> bytes;
         std::shared_ptr<const mime::message_structure> structure;
+        std::optional<mime::message_summary> summary;
     };
     /// The message's bytes (opened once).
     result<std::shared_ptr<byte_source>> bytes_of(lazy_message& m);
     /// Its MIME structure: from this session's cache, else the store's
     /// message cache, else parsed from the bytes (and then kept in both).
     result<std::shared_ptr<const mime::message_structure>> structure_of(lazy_message& m);
+    /// Its size facts: from the structure when it is loaded, else read off
+    /// the front of the store's cache entry, else from structure_of.
+    result<mime::message_summary> summary_of(lazy_message& m);
     result<imap::reply_data> fetch_message(const fetch_target& t, const std::vector<imap::fetch_att>& atts,
                                            bool with_uid, const imap::enabled_extensions& enabled);
     imap::command_reply fetch(const imap::command& c, const imap::cmd::fetch& f,

@@ -101,18 +101,26 @@ void header_fields_to_cache(store::mailbox& box, std::uint32_t uid, const imap::
     if (const auto key = header_fields_cache_key(section)) box.cache(uid, *key, answer);
 }
 
-// What a FETCH of these items needs from the store besides the listing.
-bool needs_structure(const std::vector<imap::fetch_att>& atts) {
+// Items that always need the whole structure: loading it first means the
+// summary comes from it too, not from a second read of the cache entry.
+bool needs_whole_structure(const std::vector<imap::fetch_att>& atts) {
     using k = imap::fetch_att::kind;
     return std::any_of(atts.begin(), atts.end(), [](const imap::fetch_att& a) {
         switch (a.type()) {
-            case k::flags:
-            case k::internaldate:
-            case k::uid:
-            case k::modseq: return false;
-            default: return true;
+            case k::envelope:
+            case k::body:
+            case k::bodystructure:
+            case k::binary:
+            case k::binary_size: return true;
+            default: return false;
         }
     });
+}
+
+// BODY[] or BODY[]<partial> (also RFC822, BODY.PEEK[]): the whole message,
+// which the summary alone describes.
+bool is_whole_message(const imap::section_spec& section) {
+    return section.part().empty() && section.text() == imap::section_text::none;
 }
 
 // Items that set \Seen when the mailbox is read-write (RFC 3501 section 6.4.5).
@@ -156,11 +164,29 @@ result<std::shared_ptr<const mime::message_structure>> imap_engine::impl::struct
         selected->cache(m.uid, structure_cache_key, structure->serialize());
     }
     m.structure = std::make_shared<const mime::message_structure>(std::move(*structure));
+    m.summary = m.structure->summary();
     // A bounded session cache: a header sync touches each message once, a
     // reader comes back to the same few.
     if (structures.size() >= 4096) structures.clear();
     structures.emplace(m.uid, m.structure);
     return m.structure;
+}
+
+result<mime::message_summary> imap_engine::impl::summary_of(lazy_message& m) {
+    if (m.summary) return *m.summary;
+    if (auto it = structures.find(m.uid); it != structures.end()) {
+        m.summary = it->second->summary();
+        return *m.summary;
+    }
+    if (auto cached = selected->cached(m.uid, structure_cache_key)) {
+        if (auto summary = mime::message_structure::peek_summary(*cached)) {
+            m.summary = *summary;
+            return *summary;
+        }
+    }
+    auto s = structure_of(m);
+    if (!s) return unexpected(s.error());
+    return *m.summary;
 }
 
 result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
@@ -171,12 +197,12 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
     imap::reply_data out;
     imap::fetch_data f;
     f.seq = t.seq;
-    lazy_message m{t.info.uid, {}, {}};
-    std::shared_ptr<const mime::message_structure> structure;
-    if (needs_structure(atts)) {
-        auto s = structure_of(m);
-        if (!s) return unexpected(s.error());
-        structure = std::move(*s);
+    // Each item loads what it needs: a header sync's RFC822.SIZE and a
+    // download's BODY[] only the summary, a cached HEADER.FIELDS nothing;
+    // ENVELOPE, BODYSTRUCTURE and other sections the whole structure.
+    lazy_message m{t.info.uid, {}, {}, {}};
+    if (needs_whole_structure(atts)) {
+        if (auto s = structure_of(m); !s) return unexpected(s.error());
     }
     bool has_uid = false, has_modseq = false;
     for (const auto& a : atts) {
@@ -196,17 +222,25 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                 has_modseq = true;
                 f.items.emplace_back(imap::fetch_item_types::modseq{t.info.modseq});
                 break;
-            case k::rfc822_size:
-                f.items.emplace_back(imap::fetch_item_types::rfc822_size{structure->imap_size()});
+            case k::rfc822_size: {
+                auto summary = summary_of(m);
+                if (!summary) return unexpected(summary.error());
+                f.items.emplace_back(imap::fetch_item_types::rfc822_size{summary->imap_size});
                 break;
-            case k::envelope:
-                f.items.emplace_back(imap::fetch_item_types::envelope{structure->envelope()});
+            }
+            case k::envelope: {
+                auto structure = structure_of(m);
+                if (!structure) return unexpected(structure.error());
+                f.items.emplace_back(imap::fetch_item_types::envelope{(*structure)->envelope()});
                 break;
+            }
             case k::body:
             case k::bodystructure: {
+                auto structure = structure_of(m);
+                if (!structure) return unexpected(structure.error());
                 const bool extended = a.type() == k::bodystructure;
                 f.items.emplace_back(
-                    imap::fetch_item_types::body{mime::make_body_structure(*structure, 0), extended});
+                    imap::fetch_item_types::body{mime::make_body_structure(**structure, 0), extended});
                 break;
             }
             case k::rfc822:
@@ -226,10 +260,19 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                 }
                 if (item.form == imap::body_item_form::body) item.section = section;
                 auto content = header_fields_from_cache(*selected, m.uid, section, a.range());
+                if (!content && is_whole_message(section)) {
+                    auto summary = summary_of(m);
+                    if (!summary) return unexpected(summary.error());
+                    content = mime::whole_message_section(*summary);
+                    mime::apply_partial(*content, a.range());
+                    if (auto message = bytes_of(m); !message) return unexpected(message.error());
+                }
                 if (!content) {
+                    auto structure = structure_of(m);
+                    if (!structure) return unexpected(structure.error());
                     auto message = bytes_of(m);
                     if (!message) return unexpected(message.error());
-                    auto resolved = mime::resolve_section(*structure, section, a.range(), **message);
+                    auto resolved = mime::resolve_section(**structure, section, a.range(), **message);
                     if (!resolved) return unexpected(resolved.error());
                     if (resolved->generated)
                         header_fields_to_cache(*selected, m.uid, section, *resolved->generated);
@@ -250,7 +293,9 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
             }
             case k::binary:
             case k::binary_size: {
-                auto content = mime::resolve_binary(*structure, a.binary_part());
+                auto structure = structure_of(m);
+                if (!structure) return unexpected(structure.error());
+                auto content = mime::resolve_binary(**structure, a.binary_part());
                 if (!content) return unexpected(content.error());
                 auto message = bytes_of(m);
                 if (!message) return unexpected(message.error());

@@ -12,8 +12,10 @@ namespace mailaccess::imap {
 namespace {
 
 // FETCH bodies are pulled from their byte_source this much at a time, and
-// only once the previous chunk has been written: memory stays bounded.
+// only while less than write_batch is waiting: memory stays bounded.
 constexpr std::size_t stream_chunk = 64 * 1024;
+// Pending output at which next_action() writes rather than queueing more.
+constexpr std::size_t write_batch = 64 * 1024;
 constexpr unsigned max_failed_logins = 3;
 constexpr std::chrono::seconds min_idle_timeout{30 * 60};  // RFC 3501 section 5.4
 
@@ -130,7 +132,13 @@ action server_session::next_action() {
     for (;;) {
         if (state_ == session_state::logout && !close_due_ && !out_.has_pending() && queued_.empty())
             return close_connection{};
-        if (out_.has_pending()) return write_ready{};
+        // Responses queued together (a FETCH slice: hundreds of small
+        // responses, or headers and literals) go out in writes of up to
+        // write_batch octets, not one write each: the syscall and the wakeup
+        // it causes, not the copy, are what a small message costs. Anything
+        // else (an engine call, input, a delay, TLS) comes after a flush.
+        if (out_.pending_size() >= write_batch || (out_.has_pending() && queued_.empty()))
+            return write_ready{};
         if (!queued_.empty()) {
             pump_queue();
             continue;

@@ -75,18 +75,35 @@ bool maildir_state::tmp_scan_due(const std::filesystem::path& dir, std::chrono::
 }
 
 std::shared_ptr<folder_index> maildir_state::index_for(const std::filesystem::path& dir) {
+    std::shared_ptr<folder_index> evicted;  // destroyed after the lock is released
     std::lock_guard lock(mutex_);
     auto& w = indexes_[dir.string()];
     auto p = w.lock();
-    if (p) return p;
+    if (p) {
+        evicted = retain(p);
+        return p;
+    }
     p = std::make_shared<folder_index>();
     w = p;
+    evicted = retain(p);
     // Forget folders nobody holds any more, amortised over insertions.
     if (indexes_.size() >= 2 * indexes_swept_at_) {
         std::erase_if(indexes_, [](const auto& kv) { return kv.second.expired(); });
         indexes_swept_at_ = std::max<std::size_t>(16, indexes_.size());
     }
     return p;
+}
+
+std::shared_ptr<folder_index> maildir_state::retain(const std::shared_ptr<folder_index>& index) {
+    // Called with mutex_ held. A linear walk: the list is short.
+    if (options.retained_folder_indexes == 0) return nullptr;
+    if (auto it = std::find(retained_.begin(), retained_.end(), index); it != retained_.end())
+        retained_.erase(it);
+    retained_.push_front(index);
+    if (retained_.size() <= options.retained_folder_indexes) return nullptr;
+    auto evicted = std::move(retained_.back());
+    retained_.pop_back();
+    return evicted;
 }
 
 std::shared_ptr<quota_cache> maildir_state::quota_for(const std::filesystem::path& maildir) {

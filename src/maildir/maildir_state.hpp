@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -58,6 +59,9 @@ struct maildir_state {
     void release_maildrop(const std::string& user);
 
 private:
+    // Moves `index` to the front of retained_; returns the one that fell off.
+    std::shared_ptr<folder_index> retain(const std::shared_ptr<folder_index>& index);
+
     std::atomic<std::uint32_t> last_uidvalidity_{0};
     std::mutex mutex_;                                                        // guards the tables below
     std::map<std::string, std::shared_ptr<std::mutex>> lock_mutexes_;         // by lock file path
@@ -65,7 +69,9 @@ private:
     std::map<std::string, std::chrono::steady_clock::time_point> tmp_scans_;  // by folder path
     std::map<std::string, std::weak_ptr<folder_index>> indexes_;              // by folder path
     std::size_t indexes_swept_at_ = 16;                                       // size at the last sweep
-    std::map<std::string, std::shared_ptr<quota_cache>> quotas_;              // by Maildir path
+    std::deque<std::shared_ptr<folder_index>>
+        retained_;  // most recently used first, options.retained_folder_indexes
+    std::map<std::string, std::shared_ptr<quota_cache>> quotas_;  // by Maildir path
 };
 
 using state_ptr = std::shared_ptr<maildir_state>;

@@ -203,6 +203,33 @@ std::string message_structure::serialize() const {
     return e.release();
 }
 
+result<message_summary> message_structure::peek_summary(std::string_view bytes) {
+    // The layout serialize() writes: version, size, flags, part count, then
+    // the root part: parent, kind, cte, flags, header offset and size, body
+    // size, and the bare-LF counts of header and body.
+    decoder d(bytes);
+    if (d.u() != format_version || !d.ok()) return unexpected(errc::invalid_argument);
+    message_summary m;
+    m.size = d.u();
+    const std::uint64_t flags = d.u();
+    m.has_bare_lf = (flags & flag_bare_lf) != 0;
+    m.has_nul = (flags & flag_nul) != 0;
+    const std::size_t parts = d.count();
+    const std::uint64_t parent = d.u();
+    for (int skipped = 0; skipped < 4; ++skipped) (void)d.u();  // kind, cte, flags, header offset
+    const std::uint64_t header_size = d.u();
+    const std::uint64_t body_size = d.u();
+    const std::uint64_t header_lfs = d.u();
+    const std::uint64_t body_lfs = d.u();
+    if (!d.ok() || parts == 0 || parent != 0) return unexpected(errc::invalid_argument);
+    // The bounds check_invariants() holds the root to, so the sum cannot wrap.
+    if (header_size > m.size || body_size > m.size - header_size || header_lfs > header_size ||
+        body_lfs > body_size)
+        return unexpected(errc::invalid_argument);
+    m.imap_size = header_size + header_lfs + body_size + body_lfs;
+    return m;
+}
+
 result<message_structure> message_structure::deserialize(std::string_view bytes) {
     decoder d(bytes);
     if (d.u() != format_version || !d.ok()) return unexpected(errc::invalid_argument);

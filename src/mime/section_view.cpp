@@ -87,6 +87,16 @@ void apply_partial(section_content& c, std::optional<imap::partial> partial) noe
     c.size = std::min(partial->length, c.full_size - c.skip);
 }
 
+section_content whole_message_section(const message_summary& m) noexcept {
+    section_content c;
+    c.offset = 0;
+    c.length = m.size;
+    c.full_size = m.imap_size;
+    c.crlf = m.imap_size != m.size;
+    c.nul_to_0x80 = m.has_nul;
+    return c;
+}
+
 result<section_content> resolve_section(const message_structure& s, const imap::section_spec& section,
                                         std::optional<imap::partial> partial, byte_source& message,
                                         std::size_t max_header_size) {
@@ -123,7 +133,7 @@ result<section_content> resolve_section(const message_structure& s, const imap::
     }
     const message_part& p = s.parts()[target];
     switch (section.text()) {
-        case imap::section_text::none: c = range(0, s.size(), s.imap_size(), s); break;
+        case imap::section_text::none: c = whole_message_section(s.summary()); break;
         case imap::section_text::header: c = header_of(s, target); break;
         case imap::section_text::text: c = body_of(s, target); break;
         case imap::section_text::header_fields:

@@ -17,6 +17,8 @@ namespace {
 // Bodies are pulled from the byte_source this much at a time, and only once
 // the previous chunk has been written: memory per RETR stays bounded.
 constexpr std::size_t stream_chunk = 64 * 1024;
+// Pending output at which next_action() writes rather than going on.
+constexpr std::size_t write_batch = 64 * 1024;
 constexpr unsigned max_failed_logins = 3;
 constexpr std::chrono::seconds min_idle_timeout{600};  // RFC 1939 section 3
 
@@ -85,16 +87,25 @@ server_session::~server_session() = default;
 action server_session::next_action() {
     for (;;) {
         if (state_ == state::closed) return close_connection{};
-        if (out_.has_pending()) return write_ready{};
+        // Output is batched: the replies to pipelined commands and a
+        // message's status line, body and terminator go out in one write
+        // until the batch is this large (the syscall, not the copy, is what a
+        // small RETR costs), and are flushed before anything that waits.
+        if (out_.pending_size() >= write_batch) return write_ready{};
         if (stream_) {
             fill_stream();
             continue;
         }
         if (to_send_) {
+            // Replies wait behind an engine call only when it is a RETR/TOP
+            // open, the step of a pipelined download; not behind a login.
+            if (out_.has_pending() && !std::holds_alternative<open_request>(to_send_->body))
+                return write_ready{};
             engine_request r = std::move(*to_send_);
             to_send_.reset();
             return r;
         }
+        if (out_.has_pending() && (delay_due_ || close_due_ || stls_due_)) return write_ready{};
         if (delay_due_) {
             delay_due_ = false;
             delaying_ = true;
@@ -112,8 +123,8 @@ action server_session::next_action() {
         // Calling next_action while the driver still owes complete(),
         // resume() or tls_established() is a bug in the driver.
         MAILACCESS_ASSERT(pending_ == pending_kind::none && !delaying_ && !awaiting_tls_);
-        if (state_ == state::update) return need_input{};
-        if (process_line()) continue;
+        if (state_ != state::update && process_line()) continue;
+        if (out_.has_pending()) return write_ready{};
         return need_input{};
     }
 }

@@ -214,6 +214,10 @@ void check_message(const std::filesystem::path& path) {
     auto again = mime::message_structure::deserialize(s.serialize());
     CHECK(again.has_value());
     if (again) CHECK(*again == s);
+    // The summary read off the front of the cache form is the structure's.
+    auto peeked = mime::message_structure::peek_summary(s.serialize());
+    CHECK(peeked.has_value());
+    if (peeked) CHECK(*peeked == s.summary());
 
     {
         auto& t = summary["rfc822_size"];

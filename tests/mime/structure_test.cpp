@@ -227,6 +227,21 @@ TEST_CASE("the cache form round-trips and refuses damage", "[mime][structure][ca
     std::string other_version = bytes;
     other_version[0] = static_cast<char>(mime::message_structure::format_version + 1);
     CHECK_FALSE(mime::message_structure::deserialize(other_version));
+    // The summary: the same facts from the front of the entry; refused on
+    // another version or when the entry ends before the root's sizes.
+    auto summary = mime::message_structure::peek_summary(bytes);
+    REQUIRE(summary.has_value());
+    CHECK(*summary == s.summary());
+    CHECK(summary->imap_size == s.imap_size());
+    CHECK_FALSE(mime::message_structure::peek_summary(other_version));
+    CHECK_FALSE(mime::message_structure::peek_summary(bytes.substr(0, 6)));
+    using namespace std::string_literals;
+    for (const std::string& m : {""s, "a\nb\n\nbody\n"s, "x: y\r\n\r\nnul\0here\nbare\r\n"s}) {
+        const auto t = mime::parse_structure(m);
+        auto p = mime::message_structure::peek_summary(t.serialize());
+        REQUIRE(p.has_value());
+        CHECK(*p == t.summary());
+    }
     // Any single damaged byte either fails or gives a structure whose views
     // stay in bounds.
     for (std::size_t i = 0; i < bytes.size(); ++i) {

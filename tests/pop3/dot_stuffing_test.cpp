@@ -156,3 +156,71 @@ TEST_CASE("encode then decode gives the CRLF-normalised message", "[pop3][dot_st
         });
     }
 }
+
+namespace {
+
+// The RFC 1939 section 3 rules, one octet at a time: CR, LF and CRLF all
+// end a line (sent as CRLF), a line starting with "." gets one more, the
+// last line is ended, then ".\r\n".
+std::string reference_stuffing(std::string_view msg) {
+    std::string out;
+    bool line_start = true;
+    for (std::size_t i = 0; i < msg.size(); ++i) {
+        const char c = msg[i];
+        if (c == '\r' || c == '\n') {
+            out += "\r\n";
+            line_start = true;
+            if (c == '\r' && i + 1 < msg.size() && msg[i + 1] == '\n') ++i;
+            continue;
+        }
+        if (line_start && c == '.') out += '.';
+        out += c;
+        line_start = false;
+    }
+    if (!line_start) out += "\r\n";
+    return out + ".\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("dot_stuffer and dot_unstuffer on long mostly-clean text match the one-octet rules",
+          "[pop3][dot_stuffing]") {
+    // The encoders copy runs of plain CRLF lines at once, 16 positions at a
+    // time: anomalies (a dot line, a bare CR or LF, a CR at a chunk's end)
+    // at every offset of those blocks and across chunk boundaries.
+    std::uint32_t seed = 12345;
+    auto next = [&seed](std::uint32_t bound) {
+        seed = seed * 1664525u + 1013904223u;
+        return (seed >> 8) % bound;
+    };
+    for (int round = 0; round < 2000; ++round) {
+        std::string msg;
+        const std::uint32_t lines = 1 + next(12);
+        for (std::uint32_t l = 0; l < lines; ++l) {
+            if (next(4) == 0) msg += '.';
+            msg.append(next(40), static_cast<char>('a' + next(26)));
+            if (next(6) == 0) msg += next(2) == 0 ? "\r" : "\n";
+            if (next(8) == 0) msg += '.';
+            msg += next(10) == 0 ? "\n" : next(10) == 0 ? "\r" : "\r\n";
+        }
+        if (next(5) == 0) msg.pop_back();
+        const std::string expected = reference_stuffing(msg);
+        // Three chunkings: whole, two random cuts.
+        std::vector<std::size_t> cuts{msg.size()};
+        cuts.push_back(msg.empty() ? 0 : next(static_cast<std::uint32_t>(msg.size())));
+        cuts.push_back(msg.empty() ? 0 : next(static_cast<std::uint32_t>(msg.size())));
+        for (std::size_t cut : cuts) {
+            const std::string_view whole(msg);
+            INFO("round " << round << " cut " << cut);
+            const std::string wire = encode({whole.substr(0, cut), whole.substr(cut)});
+            REQUIRE(wire == expected);
+            const std::size_t wire_cut = cut % (wire.size() + 1);
+            const std::string_view w(wire);
+            auto d = decode({w.substr(0, wire_cut), w.substr(wire_cut)});
+            REQUIRE(d.done);
+            REQUIRE(d.rest.empty());
+            // Unstuffing gives the stuffed lines back without the extra dots.
+            REQUIRE(encode({d.body}) == expected);
+        }
+    }
+}

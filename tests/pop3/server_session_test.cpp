@@ -259,6 +259,21 @@ std::string run(const transcript& t,
     return trace;
 }
 
+// The session writes replies to pipelined commands in one batch, and keeps
+// them while the engine opens the next RETR (flushing before every other
+// engine call, a delay, STLS or the close): where an `<<open N>>` lands in
+// the output depends on how the input was cut. So opens are compared as
+// their own sequence, and the rest of the trace without them.
+std::pair<std::string, std::string> split_opens(std::string trace) {
+    std::string opens;
+    for (std::size_t at; (at = trace.find("<<open ")) != std::string::npos;) {
+        const std::size_t end = trace.find(">>", at) + 2;
+        opens += trace.substr(at, end - at);
+        trace.erase(at, end - at);
+    }
+    return {trace, opens};
+}
+
 std::vector<std::filesystem::path> transcript_files() {
     std::vector<std::filesystem::path> files;
     for (const auto& e : std::filesystem::directory_iterator(MAILACCESS_TEST_DATA_DIR "/pop3"))
@@ -275,16 +290,18 @@ TEST_CASE("POP3 server transcripts", "[pop3][server_session]") {
     for (const auto& f : files) {
         const transcript t = load(f);
         SECTION(t.name) {
+            const auto expected = split_opens(t.expected);
             const std::string whole = run(t, [](std::string_view s) { return test::split_at(s, s.size()); });
-            CHECK(whole == t.expected);
-            CHECK(run(t, test::bytewise, 1) == t.expected);
-            CHECK(run(
-                      t, [](std::string_view s) { return test::split_at(s, s.size()); }, 3) == t.expected);
+            CHECK(split_opens(whole) == expected);
+            CHECK(split_opens(run(t, test::bytewise, 1)) == expected);
+            CHECK(split_opens(run(
+                      t, [](std::string_view s) { return test::split_at(s, s.size()); }, 3)) == expected);
             std::size_t longest = 0;
             for (const auto& s : t.segments) longest = std::max(longest, s.size());
             for (std::size_t i = 1; i < longest; ++i) {
                 INFO("split at " << i);
-                CHECK(run(t, [i](std::string_view s) { return test::split_at(s, i); }) == t.expected);
+                CHECK(split_opens(run(t, [i](std::string_view s) { return test::split_at(s, i); })) ==
+                      expected);
             }
         }
     }
@@ -345,18 +362,19 @@ TEST_CASE("RETR streams the body in bounded chunks as output is consumed", "[pop
     CHECK(deleted.empty());
 }
 
-TEST_CASE("pipelined commands are answered one at a time", "[pop3][server_session]") {
+TEST_CASE("pipelined commands are answered in bounded batches", "[pop3][server_session]") {
     pop3::server_options o;
     o.tls_active = true;
     pop3::server_session s(o);
     std::string input = "USER u\r\nPASS p\r\n";
     for (int i = 0; i < 1000; ++i) input += "NOOP\r\n";
     s.feed(input);
-    std::size_t max_pending = 0, requests = 0;
+    std::size_t max_pending = 0, requests = 0, writes = 0;
     std::string out;
     for (;;) {
         auto act = s.next_action();
         if (std::holds_alternative<pop3::need_input>(act)) break;
+        ++writes;
         if (auto* r = std::get_if<pop3::engine_request>(&act)) {
             ++requests;
             // Later commands wait: nothing was answered after the PASS yet.
@@ -370,7 +388,28 @@ TEST_CASE("pipelined commands are answered one at a time", "[pop3][server_sessio
         s.consume_output(s.pending_output().size());
     }
     CHECK(requests == 1);
-    CHECK(max_pending <= 32);  // one reply at a time, not 1000 queued
+    // The 1000 replies go out together (one write, not 1000)...
+    CHECK(writes <= 4);
+    // ...but the batch is bounded: 50,000 NOOPs still go out 64 KiB at a time.
+    pop3::server_session big(o);
+    std::string many = "USER u\r\nPASS p\r\n";
+    for (int i = 0; i < 50000; ++i) many += "NOOP\r\n";
+    big.feed(many);
+    std::size_t big_max = 0, big_bytes = 0;
+    for (;;) {
+        auto act = big.next_action();
+        if (std::holds_alternative<pop3::need_input>(act)) break;
+        if (auto* r = std::get_if<pop3::engine_request>(&act)) {
+            big.complete(r->id, pop3::login_reply{{}, {}, 1});
+            continue;
+        }
+        REQUIRE(std::holds_alternative<pop3::write_ready>(act));
+        big_max = std::max(big_max, big.pending_output().size());
+        big_bytes += big.pending_output().size();
+        big.consume_output(big.pending_output().size());
+    }
+    CHECK(big_bytes == 50000 * 5 + 48);
+    CHECK(big_max <= 64 * 1024 + 64);
     std::string expected = "+OK mailaccess POP3 ready\r\n+OK\r\n+OK Logged in.\r\n";
     for (int i = 0; i < 1000; ++i) expected += "+OK\r\n";
     CHECK(out == expected);

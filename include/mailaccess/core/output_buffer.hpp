@@ -24,7 +24,14 @@ public:
     /// True when bytes are waiting to be written.
     bool has_pending() const noexcept { return sent_ < bytes_.size(); }
 
-    /// Releases the first `n` bytes of `pending()` as written.
+    /// How many bytes are waiting: a session that batches small responses
+    /// into one write compares this with its high-water mark.
+    std::size_t pending_size() const noexcept { return bytes_.size() - sent_; }
+
+    /// Releases the first `n` bytes of `pending()` as written. The written
+    /// prefix is dropped once everything is written, or once it is large and
+    /// at least half the storage (a session that appends while partial
+    /// writes go out never lets it drain), so the storage stays bounded.
     /// Precondition: `n <= pending().size()`.
     void consume(std::size_t n);
 

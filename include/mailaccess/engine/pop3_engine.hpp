@@ -41,8 +41,8 @@ namespace mailaccess::engine {
 /// itself).
 ///
 /// `handle` does blocking store I/O and password hashing: drivers call it on
-/// the store executor, never on an I/O thread. The store and authenticator
-/// must outlive it.
+/// the store executor, not on an I/O thread, except for the requests
+/// `runs_inline` names. The store and authenticator must outlive it.
 ///
 /// Thread safety: distinct objects safe, shared objects unsafe (calls for
 /// one session are serialised by its driver).
@@ -57,6 +57,16 @@ public:
     /// back as `pop3::errc` outcomes inside the reply. The reply alternative
     /// matches the request (see `pop3::server_session::complete`).
     pop3::engine_reply handle(pop3::engine_request&& request);
+
+    /// True for RETR/TOP opens: opening one message file costs what reading
+    /// it does, and the session reads it on the I/O thread anyway; a hop to
+    /// the store executor and back cost more than the open (pipelined RETR
+    /// of small messages). `net::connection` then calls `handle` inline
+    /// (`net::inline_engine`). Logins (password hashing) and the UPDATE
+    /// state's deletions (fsync) stay on the store executor.
+    bool runs_inline(const pop3::engine_request& request) const noexcept {
+        return std::holds_alternative<pop3::open_request>(request.body);
+    }
 
 private:
     pop3::login_reply verify_and_login(std::string_view user, const secret<>& password);

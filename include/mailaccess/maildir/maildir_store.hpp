@@ -33,6 +33,13 @@ struct maildir_store_options {
     /// fsync files and directories before reporting success. Only tests and
     /// throw-away data should turn this off.
     bool fsync = true;
+    /// How many folders' in-memory indexes (UID list, file names, each
+    /// file's stat, the message cache's table) stay loaded after the last
+    /// session lets go of them, most recently used first. A client that
+    /// reconnects (phones do, every few minutes) then finds its folder
+    /// without re-reading the UID list and stat-ing every message; the
+    /// index is still checked against the disk at every sync. 0 keeps none.
+    std::size_t retained_folder_indexes = 32;
 };
 
 /// A Maildir++ store laid out as Dovecot lays it out by default, so the same

@@ -119,6 +119,19 @@ struct message_part {
     friend bool operator==(const message_part&, const message_part&) = default;
 };
 
+/// What a FETCH of RFC822.SIZE or of the whole message (`BODY[]`) needs:
+/// the message-level facts at the front of a `message_structure`, readable
+/// from its cache form without decoding the parts and ENVELOPEs behind them
+/// (`message_structure::peek_summary`).
+struct message_summary {
+    std::uint64_t size = 0;       ///< raw bytes
+    std::uint64_t imap_size = 0;  ///< RFC822.SIZE: bare LFs counted as CRLF
+    bool has_bare_lf = false;
+    bool has_nul = false;
+
+    friend bool operator==(const message_summary&, const message_summary&) = default;
+};
+
 /// The whole computed structure: parts in pre-order (index 0 is the root,
 /// children follow their parent, a subtree is contiguous).
 ///
@@ -169,6 +182,9 @@ public:
     /// structure is a best effort: nesting depth, part count or header size.
     bool is_truncated() const noexcept { return truncated_; }
 
+    /// The message-level facts above, as one value.
+    message_summary summary() const noexcept { return {size_, imap_size(), has_bare_lf_, has_nul_}; }
+
     /// The first child of `index`, or npos.
     std::uint32_t first_child(std::size_t index) const noexcept {
         return parts_[index].child_count > 0 ? static_cast<std::uint32_t>(index + 1) : message_part::npos;
@@ -184,6 +200,14 @@ public:
     /// truncated or corrupt input, or input that breaks an invariant, so a
     /// damaged cache can never make a view read out of bounds.
     static result<message_structure> deserialize(std::string_view bytes);
+
+    /// `deserialize(bytes)->summary()`, reading only the first few bytes:
+    /// a header sync asks for RFC822.SIZE of every message, a download for
+    /// every whole message, and neither needs the rest. Fails like
+    /// `deserialize` on a different version or input too short or
+    /// inconsistent to hold a summary; it does not check the rest of the
+    /// entry (the cache's checksum does).
+    static result<message_summary> peek_summary(std::string_view bytes);
 
     friend bool operator==(const message_structure&, const message_structure&) = default;
 

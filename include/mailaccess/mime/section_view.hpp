@@ -103,6 +103,12 @@ MAILACCESS_API result<section_content> resolve_section(const message_structure& 
                                                        byte_source& message,
                                                        std::size_t max_header_size = 1024 * 1024);
 
+/// `BODY[]`, the whole message, from its summary alone: what
+/// `resolve_section` gives for an empty section before `partial`. A server
+/// that knows the summary (`message_structure::peek_summary`) need not
+/// decode the whole structure to send a message.
+MAILACCESS_API section_content whole_message_section(const message_summary& m) noexcept;
+
 /// Applies `partial` to a `section_content` whose `full_size` is set
 /// (`skip`, `size`, `origin`). Used by `resolve_section`; exposed for
 /// views with other sources of content (BINARY).

@@ -161,6 +161,8 @@ private:
     void on_change();
     void arm_poll();
     void do_write();
+    bool engine_inline(const typename traits::engine_request& request);
+    bool run_engine_inline(typename traits::engine_request&& request);
     void do_engine(typename traits::engine_request&& request);
     void do_start_tls();
     void do_delay(std::chrono::steady_clock::duration d);
@@ -171,6 +173,7 @@ private:
     void arm(std::chrono::steady_clock::duration d, std::error_code reason);
     void arm_at(std::chrono::steady_clock::time_point t, std::error_code reason);
     void disarm();
+    void wait_for_deadline();
     void fail(std::error_code reason, std::string_view what);
     void finish(std::error_code reason);
     void log(log_level level, std::string_view text) const;
@@ -187,9 +190,16 @@ private:
     std::shared_ptr<asio::ssl::context> tls_;
     bool implicit_tls_;
     connection_options options_;
-    asio::steady_timer timer_;
-    std::uint64_t timer_generation_ = 0;
+    // The deadline of the operation in flight (max: none) and why it ends
+    // the connection. timer_ is not re-set for every operation (a syscall
+    // each): it may fire before deadline_, and then waits again.
+    std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
     std::error_code deadline_reason_;
+    asio::steady_timer timer_;
+    std::chrono::steady_clock::time_point timer_expiry_{};
+    bool timer_waiting_ = false;
+    std::uint64_t timer_generation_ = 0;
+    asio::steady_timer delay_timer_;
     std::error_code close_reason_;
     state state_ = state::idle;
     bool stop_requested_ = false;

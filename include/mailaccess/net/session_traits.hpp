@@ -123,4 +123,21 @@ concept change_source = requires(Engine& e, std::function<void()> notifier) {
     e.subscribe_changes(std::move(notifier));
 };
 
+/// Optional: requests an engine answers on the connection's own thread.
+///
+///     bool runs_inline(const engine_request&) const
+///
+/// The driver normally runs `handle` on the store executor and comes back to
+/// the strand for `complete`: two thread hand-offs, which cost more than the
+/// work for a short request of the same kind as the I/O a session already
+/// does on the strand (opening a message whose octets the session then reads
+/// there, one pipelined RETR after another). For a request where
+/// `runs_inline` returns true the driver calls `handle` and `complete` right
+/// away, on the strand. Keep it to requests that never wait long: everything
+/// else on that I/O thread waits with them.
+template <class Engine, class Request>
+concept inline_engine = requires(const Engine& e, const Request& r) {
+    { e.runs_inline(r) } -> std::convertible_to<bool>;
+};
+
 }  // namespace mailaccess::net

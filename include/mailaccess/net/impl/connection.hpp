@@ -33,6 +33,7 @@ connection<Session, Engine>::connection(stream s, std::unique_ptr<Session> sessi
       implicit_tls_(implicit_tls),
       options_(std::move(options)),
       timer_(executor_),
+      delay_timer_(executor_),
       poll_timer_(executor_) {
     std::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
@@ -85,19 +86,59 @@ bool connection<Session, Engine>::guarded(F&& f) {
 
 template <class Session, class Engine>
 void connection<Session, Engine>::run() {
-    if (state_ == state::closed) return;
-    std::optional<typename traits::action> act;
-    if (!guarded([&] { act.emplace(session_->next_action()); })) return;
-    if constexpr (notifiable) {
-        if (!watch_idle()) return;
+    for (;;) {
+        if (state_ == state::closed) return;
+        std::optional<typename traits::action> act;
+        if (!guarded([&] { act.emplace(session_->next_action()); })) return;
+        if constexpr (notifiable) {
+            if (!watch_idle()) return;
+        }
+        if (std::get_if<typename traits::need_input>(&*act) != nullptr) return do_read();
+        if (std::get_if<typename traits::write_ready>(&*act) != nullptr) return do_write();
+        if (auto* req = std::get_if<typename traits::engine_request>(&*act)) {
+            if (!engine_inline(*req)) return do_engine(std::move(*req));
+            // A loop, not a recursion: a pipelined download answers
+            // thousands of inline requests between two writes.
+            if (!run_engine_inline(std::move(*req))) return;
+            continue;
+        }
+        if (std::get_if<typename traits::start_tls>(&*act) != nullptr) return do_start_tls();
+        if (std::get_if<typename traits::close_connection>(&*act) != nullptr) return do_shutdown();
+        auto& d = std::get<typename traits::delay>(*act);
+        return do_delay(std::chrono::duration_cast<std::chrono::steady_clock::duration>(d.duration));
     }
-    if (std::get_if<typename traits::need_input>(&*act) != nullptr) return do_read();
-    if (std::get_if<typename traits::write_ready>(&*act) != nullptr) return do_write();
-    if (auto* req = std::get_if<typename traits::engine_request>(&*act)) return do_engine(std::move(*req));
-    if (std::get_if<typename traits::start_tls>(&*act) != nullptr) return do_start_tls();
-    if (std::get_if<typename traits::close_connection>(&*act) != nullptr) return do_shutdown();
-    auto& d = std::get<typename traits::delay>(*act);
-    do_delay(std::chrono::duration_cast<std::chrono::steady_clock::duration>(d.duration));
+}
+
+template <class Session, class Engine>
+bool connection<Session, Engine>::engine_inline(const typename traits::engine_request& request) {
+    if constexpr (inline_engine<Engine, typename traits::engine_request>) {
+        bool yes = false;
+        try {
+            yes = static_cast<bool>(engine_->runs_inline(request));
+        } catch (...) {
+            yes = false;  // let do_engine run it, and report what it throws
+        }
+        return yes;
+    } else {
+        return false;
+    }
+}
+
+template <class Session, class Engine>
+bool connection<Session, Engine>::run_engine_inline(typename traits::engine_request&& request) {
+    const auto id = request.id;
+    using reply_type = std::decay_t<decltype(engine_->handle(std::move(request)))>;
+    std::optional<reply_type> reply;
+    try {
+        reply.emplace(engine_->handle(std::move(request)));
+    } catch (const std::exception& e) {
+        fail(errc::engine_failed, std::string("engine threw: ") + e.what());
+        return false;
+    } catch (...) {
+        fail(errc::engine_failed, "engine threw: unknown exception");
+        return false;
+    }
+    return guarded([&] { session_->complete(id, std::move(*reply)); });
 }
 
 template <class Session, class Engine>
@@ -342,10 +383,9 @@ template <class Session, class Engine>
 void connection<Session, Engine>::do_delay(std::chrono::steady_clock::duration d) {
     if (stop_requested_) return do_shutdown();
     state_ = state::delaying;
-    const std::uint64_t generation = ++timer_generation_;
-    timer_.expires_after(d);
-    timer_.async_wait([self = this->shared_from_this(), generation](std::error_code ec) {
-        if (ec || generation != self->timer_generation_ || self->state_ != state::delaying) return;
+    delay_timer_.expires_after(d);
+    delay_timer_.async_wait([self = this->shared_from_this()](std::error_code ec) {
+        if (ec || self->state_ != state::delaying) return;
         self->state_ = state::idle;
         if (self->guarded([&] { self->session_->resume(); })) self->run();
     });
@@ -377,13 +417,35 @@ void connection<Session, Engine>::arm(std::chrono::steady_clock::duration d, std
 
 template <class Session, class Engine>
 void connection<Session, Engine>::arm_at(std::chrono::steady_clock::time_point t, std::error_code reason) {
-    // The generation tells a stale expiry (its operation already completed)
-    // from a live one; cancel() alone cannot recall a queued handler.
-    const std::uint64_t generation = ++timer_generation_;
+    deadline_ = t;
     deadline_reason_ = reason;
-    timer_.expires_at(t);
+    if (t == std::chrono::steady_clock::time_point::max()) return;
+    // Most operations move the deadline later (the same timeout from a later
+    // start): the timer set for an earlier one stays, and re-waits when it
+    // fires. Only an earlier deadline re-sets it.
+    if (timer_waiting_ && timer_expiry_ <= t) return;
+    timer_expiry_ = t;
+    timer_.expires_at(t);  // a wait in progress ends with operation_aborted
+    wait_for_deadline();
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::wait_for_deadline() {
+    // The generation tells the current wait from one that was superseded
+    // (re-set above) or ended by finish(); cancel() cannot recall a queued
+    // handler.
+    const std::uint64_t generation = ++timer_generation_;
+    timer_waiting_ = true;
     timer_.async_wait([self = this->shared_from_this(), generation](std::error_code ec) {
-        if (ec || generation != self->timer_generation_ || self->state_ == state::closed) return;
+        if (generation != self->timer_generation_) return;
+        self->timer_waiting_ = false;
+        if (ec || self->state_ == state::closed) return;
+        if (self->deadline_ == std::chrono::steady_clock::time_point::max()) return;  // nothing in flight
+        if (std::chrono::steady_clock::now() < self->deadline_) {
+            self->timer_expiry_ = self->deadline_;
+            self->timer_.expires_at(self->deadline_);
+            return self->wait_for_deadline();
+        }
         self->log(log_level::debug, "deadline expired for " + self->peer_);
         self->finish(self->deadline_reason_);
     });
@@ -391,8 +453,8 @@ void connection<Session, Engine>::arm_at(std::chrono::steady_clock::time_point t
 
 template <class Session, class Engine>
 void connection<Session, Engine>::disarm() {
-    ++timer_generation_;
-    timer_.cancel();
+    // The timer goes on waiting; when it fires it finds no deadline.
+    deadline_ = std::chrono::steady_clock::time_point::max();
 }
 
 template <class Session, class Engine>
@@ -417,6 +479,7 @@ void connection<Session, Engine>::finish(std::error_code reason) {
     close_reason_ = reason;
     ++timer_generation_;
     timer_.cancel();
+    delay_timer_.cancel();
     stop_watching();
     stream_.close();
     log(log_level::debug, "closed " + peer_ + (reason ? ": " + reason.message() : std::string()));
