@@ -108,6 +108,9 @@ struct imap_engine::impl {
         std::shared_ptr<byte_source> bytes;
         std::shared_ptr<const mime::message_structure> structure;
         std::optional<mime::message_summary> summary;
+        // The store's cache entry for the structure, read at most once.
+        std::optional<std::string> cache_entry;
+        bool cache_entry_read = false;
     };
     /// The message's bytes (opened once).
     result<std::shared_ptr<byte_source>> bytes_of(lazy_message& m);
@@ -117,6 +120,16 @@ struct imap_engine::impl {
     /// Its size facts: from the structure when it is loaded, else read off
     /// the front of the store's cache entry, else from structure_of.
     result<mime::message_summary> summary_of(lazy_message& m);
+    /// Its ENVELOPE: from the structure when it is loaded, else decoded
+    /// alone from the cache entry, else from structure_of.
+    result<imap::envelope> envelope_of(lazy_message& m);
+    /// The structure's cache entry (read once), or null when there is none.
+    const std::string* cache_entry_of(lazy_message& m);
+    /// The message cache key of a HEADER.FIELDS section (none for sections
+    /// not cached), remembered for the last section asked about.
+    const std::optional<std::string>& header_cache_key(const imap::section_spec& section);
+    std::optional<imap::section_spec> last_header_section;
+    std::optional<std::string> last_header_key;
     result<imap::reply_data> fetch_message(const fetch_target& t, const std::vector<imap::fetch_att>& atts,
                                            bool with_uid, const imap::enabled_extensions& enabled);
     imap::command_reply fetch(const imap::command& c, const imap::cmd::fetch& f,

@@ -81,12 +81,12 @@ std::optional<std::string> header_fields_cache_key(const imap::section_spec& sec
     return key;
 }
 
-// A HEADER.FIELDS answer from the store's message cache, partial applied;
-// nothing when the section is not cached (or not cacheable).
+// A HEADER.FIELDS answer from the store's message cache under `key`,
+// partial applied; nothing when the section is not cached (or not
+// cacheable: no key).
 std::optional<mime::section_content> header_fields_from_cache(store::mailbox& box, std::uint32_t uid,
-                                                              const imap::section_spec& section,
+                                                              const std::optional<std::string>& key,
                                                               std::optional<imap::partial> range) {
-    const auto key = header_fields_cache_key(section);
     auto cached = key ? box.cached(uid, *key) : std::nullopt;
     if (!cached) return std::nullopt;
     mime::section_content content;
@@ -96,9 +96,9 @@ std::optional<mime::section_content> header_fields_from_cache(store::mailbox& bo
     return content;
 }
 
-void header_fields_to_cache(store::mailbox& box, std::uint32_t uid, const imap::section_spec& section,
+void header_fields_to_cache(store::mailbox& box, std::uint32_t uid, const std::optional<std::string>& key,
                             const std::string& answer) {
-    if (const auto key = header_fields_cache_key(section)) box.cache(uid, *key, answer);
+    if (key) box.cache(uid, *key, answer);
 }
 
 // Items that always need the whole structure: loading it first means the
@@ -107,7 +107,6 @@ bool needs_whole_structure(const std::vector<imap::fetch_att>& atts) {
     using k = imap::fetch_att::kind;
     return std::any_of(atts.begin(), atts.end(), [](const imap::fetch_att& a) {
         switch (a.type()) {
-            case k::envelope:
             case k::body:
             case k::bodystructure:
             case k::binary:
@@ -150,7 +149,7 @@ result<std::shared_ptr<const mime::message_structure>> imap_engine::impl::struct
     if (m.structure) return m.structure;
     if (auto it = structures.find(m.uid); it != structures.end()) return m.structure = it->second;
     std::optional<mime::message_structure> structure;
-    if (auto cached = selected->cached(m.uid, structure_cache_key)) {
+    if (const std::string* cached = cache_entry_of(m)) {
         // A damaged or older-format entry is refused by deserialize and
         // then replaced below.
         if (auto restored = mime::message_structure::deserialize(*cached)) structure = std::move(*restored);
@@ -172,13 +171,23 @@ result<std::shared_ptr<const mime::message_structure>> imap_engine::impl::struct
     return m.structure;
 }
 
+const std::optional<std::string>& imap_engine::impl::header_cache_key(const imap::section_spec& section) {
+    // Every message of a FETCH asks with the same section: the key (a sort
+    // and a dozen strings) is built once, not per message.
+    if (!last_header_section || *last_header_section != section) {
+        last_header_section = section;
+        last_header_key = header_fields_cache_key(section);
+    }
+    return last_header_key;
+}
+
 result<mime::message_summary> imap_engine::impl::summary_of(lazy_message& m) {
     if (m.summary) return *m.summary;
     if (auto it = structures.find(m.uid); it != structures.end()) {
         m.summary = it->second->summary();
         return *m.summary;
     }
-    if (auto cached = selected->cached(m.uid, structure_cache_key)) {
+    if (const std::string* cached = cache_entry_of(m)) {
         if (auto summary = mime::message_structure::peek_summary(*cached)) {
             m.summary = *summary;
             return *summary;
@@ -187,6 +196,28 @@ result<mime::message_summary> imap_engine::impl::summary_of(lazy_message& m) {
     auto s = structure_of(m);
     if (!s) return unexpected(s.error());
     return *m.summary;
+}
+
+result<imap::envelope> imap_engine::impl::envelope_of(lazy_message& m) {
+    if (!m.structure) {
+        if (auto it = structures.find(m.uid); it != structures.end()) m.structure = it->second;
+    }
+    if (!m.structure) {
+        if (const std::string* cached = cache_entry_of(m)) {
+            if (auto envelope = mime::message_structure::peek_envelope(*cached)) return std::move(*envelope);
+        }
+    }
+    auto s = structure_of(m);
+    if (!s) return unexpected(s.error());
+    return (*s)->envelope();
+}
+
+const std::string* imap_engine::impl::cache_entry_of(lazy_message& m) {
+    if (!m.cache_entry_read) {
+        m.cache_entry_read = true;
+        m.cache_entry = selected->cached(m.uid, structure_cache_key);
+    }
+    return m.cache_entry ? &*m.cache_entry : nullptr;
 }
 
 result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
@@ -200,7 +231,7 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
     // Each item loads what it needs: a header sync's RFC822.SIZE and a
     // download's BODY[] only the summary, a cached HEADER.FIELDS nothing;
     // ENVELOPE, BODYSTRUCTURE and other sections the whole structure.
-    lazy_message m{t.info.uid, {}, {}, {}};
+    lazy_message m{t.info.uid, {}, {}, {}, {}, false};
     if (needs_whole_structure(atts)) {
         if (auto s = structure_of(m); !s) return unexpected(s.error());
     }
@@ -229,9 +260,9 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                 break;
             }
             case k::envelope: {
-                auto structure = structure_of(m);
-                if (!structure) return unexpected(structure.error());
-                f.items.emplace_back(imap::fetch_item_types::envelope{(*structure)->envelope()});
+                auto envelope = envelope_of(m);
+                if (!envelope) return unexpected(envelope.error());
+                f.items.emplace_back(imap::fetch_item_types::envelope{std::move(*envelope)});
                 break;
             }
             case k::body:
@@ -259,7 +290,8 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                     section = *imap::section_spec::make({}, imap::section_text::text);
                 }
                 if (item.form == imap::body_item_form::body) item.section = section;
-                auto content = header_fields_from_cache(*selected, m.uid, section, a.range());
+                const auto& cache_key = header_cache_key(section);
+                auto content = header_fields_from_cache(*selected, m.uid, cache_key, a.range());
                 if (!content && is_whole_message(section)) {
                     auto summary = summary_of(m);
                     if (!summary) return unexpected(summary.error());
@@ -275,13 +307,16 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                     auto resolved = mime::resolve_section(**structure, section, a.range(), **message);
                     if (!resolved) return unexpected(resolved.error());
                     if (resolved->generated)
-                        header_fields_to_cache(*selected, m.uid, section, *resolved->generated);
+                        header_fields_to_cache(*selected, m.uid, cache_key, *resolved->generated);
                     content = std::move(*resolved);
                 }
                 if (content->origin) item.origin = static_cast<std::uint32_t>(*content->origin);
                 if (content->generated) {
-                    item.data = content->generated->substr(static_cast<std::size_t>(content->skip),
-                                                           static_cast<std::size_t>(content->size));
+                    if (content->skip == 0 && content->size == content->generated->size())
+                        item.data = std::move(*content->generated);
+                    else
+                        item.data = content->generated->substr(static_cast<std::size_t>(content->skip),
+                                                               static_cast<std::size_t>(content->size));
                 } else {
                     item.streamed_size = content->size;
                     out.streams.push_back(

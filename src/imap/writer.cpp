@@ -3,6 +3,7 @@
 #include <mailaccess/core/assert.hpp>
 #include <mailaccess/core/mutf7.hpp>
 
+#include <charconv>
 #include <string>
 
 namespace mailaccess::imap {
@@ -38,7 +39,9 @@ writer& writer::crlf() {
 }
 
 writer& writer::number(std::uint64_t n) {
-    out_ += std::to_string(n);
+    char digits[20];
+    const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;  // no temporary string
+    out_.append(digits, static_cast<std::size_t>(end - digits));
     return *this;
 }
 
@@ -69,11 +72,17 @@ writer& writer::nstring(const std::optional<std::string>& value) {
 
 writer& writer::quoted(std::string_view value) {
     MAILACCESS_ASSERT(can_quote(value));
+    // Runs between escapes are appended whole: most strings have none, and
+    // a push_back per octet was the writer's largest cost in a header sync.
     out_ += '"';
-    for (char c : value) {
-        if (c == '"' || c == '\\') out_ += '\\';
-        out_ += c;
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        if (value[i] != '"' && value[i] != '\\') continue;
+        out_.append(value.data() + run, i - run);
+        out_ += '\\';
+        run = i;
     }
+    out_.append(value.data() + run, value.size() - run);
     out_ += '"';
     return *this;
 }

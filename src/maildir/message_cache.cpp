@@ -279,13 +279,14 @@ void message_cache::scan_new() {
 
 std::optional<std::string> message_cache::read_slot(std::uint32_t uid, std::string_view key) {
     if (fd_.get() < 0 || file_uidvalidity_ != shape_.uidvalidity) return std::nullopt;
-    const auto k = key_ids_.find(std::string(key));
+    const auto k = key_ids_.find(key);
     if (k == key_ids_.end()) return std::nullopt;
     const auto it = slots_.find(slot_key(uid, k->second));
     if (it == slots_.end()) return std::nullopt;
-    // Verified again: the bytes may have changed on disk since the scan.
     std::string buf(it->second.size, '\0');
     const std::size_t got = pread_full(fd_.get(), buf.data(), buf.size(), it->second.offset);
+    // Verified again, checksum included: the bytes may have changed on disk
+    // since the scan, and a flipped byte must never be returned.
     cache_record rec;
     if (got != buf.size() || parse_cache_record(buf, rec) != cache_scan_stop::end || rec.size != buf.size() ||
         rec.uid != uid || rec.key != key) {
@@ -293,7 +294,8 @@ std::optional<std::string> message_cache::read_slot(std::uint32_t uid, std::stri
         damaged_ = true;
         return std::nullopt;
     }
-    return std::string(rec.value);
+    buf.erase(0, cache_record_header_size + key.size());  // the value, without a second allocation
+    return buf;
 }
 
 std::optional<std::string> message_cache::lookup(const fs::path& dir, std::uint32_t uid,
@@ -349,7 +351,7 @@ message_cache::append_result message_cache::append(const fs::path& dir, std::uin
     file_size_ = static_cast<std::uint64_t>(sb.st_size);
     file_mtime_ns_ = mtime_ns(sb);
     scan_new();
-    const auto k = key_ids_.find(std::string(key));
+    const auto k = key_ids_.find(key);
     const auto it = k == key_ids_.end() ? slots_.end() : slots_.find(slot_key(uid, k->second));
     if (it != slots_.end() && it->second.offset >= before) return append_result::stored;
     damaged_ = true;

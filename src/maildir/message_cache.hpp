@@ -198,7 +198,11 @@ private:
     bool damaged_ = false;          // a record failed to verify: rewrite before appending
     std::optional<std::chrono::steady_clock::time_point> repair_failed_at_;
     // (uid << 32 | key id) -> the latest record; keys are interned.
-    std::unordered_map<std::string, std::uint32_t> key_ids_;
+    struct key_hash {
+        using is_transparent = void;  // find() by string_view, no std::string per lookup
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, std::uint32_t, key_hash, std::equal_to<>> key_ids_;
     std::unordered_map<std::uint64_t, slot> slots_;
 };
 

@@ -118,6 +118,28 @@ public:
         return list;
     }
 
+    // Skipping, without building values: for readers that want one thing
+    // from the middle of an entry (peek_envelope).
+    void skip_str() {
+        const std::size_t n = count();
+        if (ok_) pos_ += n;
+    }
+    void skip_opt() {
+        const std::uint64_t n = u();
+        if (!ok_ || n == 0) return;
+        if (n - 1 > in_.size() - pos_) {
+            fail();
+            return;
+        }
+        pos_ += static_cast<std::size_t>(n - 1);
+    }
+    void skip_params() {
+        for (std::size_t i = count(); ok_ && i > 0; --i) {
+            skip_str();
+            skip_str();
+        }
+    }
+
 private:
     std::uint64_t fail() {
         ok_ = false;
@@ -228,6 +250,46 @@ result<message_summary> message_structure::peek_summary(std::string_view bytes) 
         return unexpected(errc::invalid_argument);
     m.imap_size = header_size + header_lfs + body_size + body_lfs;
     return m;
+}
+
+result<imap::envelope> message_structure::peek_envelope(std::string_view bytes) {
+    // Walks over the parts as deserialize() reads them, keeping nothing.
+    decoder d(bytes);
+    if (d.u() != format_version || !d.ok()) return unexpected(errc::invalid_argument);
+    (void)d.u();  // size
+    (void)d.u();  // flags
+    for (std::size_t parts = d.count(); d.ok() && parts > 0; --parts) {
+        for (int skipped = 0; skipped < 3; ++skipped) (void)d.u();  // parent, kind, cte
+        const std::uint64_t pflags = d.u();
+        for (int skipped = 0; skipped < 7; ++skipped) (void)d.u();  // sizes, lines, envelope index
+        d.skip_str();                                               // media type
+        d.skip_str();                                               // subtype
+        d.skip_params();
+        d.skip_opt();  // id
+        d.skip_opt();  // description
+        d.skip_str();  // encoding
+        d.skip_opt();  // md5
+        if ((pflags & flag_disposition) != 0) {
+            d.skip_str();
+            d.skip_params();
+        }
+        for (std::size_t n = d.count(); d.ok() && n > 0; --n) d.skip_str();  // languages
+        d.skip_opt();                                                        // location
+    }
+    if (!d.ok() || d.count() == 0) return unexpected(errc::invalid_argument);
+    imap::envelope env;
+    env.date = d.opt();
+    env.subject = d.opt();
+    env.from = d.addresses();
+    env.sender = d.addresses();
+    env.reply_to = d.addresses();
+    env.to = d.addresses();
+    env.cc = d.addresses();
+    env.bcc = d.addresses();
+    env.in_reply_to = d.opt();
+    env.message_id = d.opt();
+    if (!d.ok()) return unexpected(errc::invalid_argument);
+    return env;
 }
 
 result<message_structure> message_structure::deserialize(std::string_view bytes) {

@@ -335,6 +335,13 @@ TEST_CASE("dates and date-times", "[imap][types]") {
     check_round_trip(p_date, "31-Dec-9999");
     check_round_trip(p_date_time, "\"17-Jul-1996 02:44:25 -0700\"");
     check_round_trip(p_date_time, "\"29-Feb-2024 23:59:60 +9959\"");
+    for (std::string_view fixed : {"\"01-Jan-0001 00:00:00 +0000\"", "\"31-Dec-9999 23:59:59 -9959\"",
+                                   "\"09-Sep-2009 09:09:09 -0930\"", "\"10-Oct-1010 10:10:10 +1010\""}) {
+        INFO(fixed);
+        auto v = parse_all(p_date_time, fixed);
+        REQUIRE(v);
+        CHECK(wire(*v) == fixed);
+    }
 }
 
 TEST_CASE("section specs and partial ranges", "[imap][types]") {

@@ -218,6 +218,9 @@ void check_message(const std::filesystem::path& path) {
     auto peeked = mime::message_structure::peek_summary(s.serialize());
     CHECK(peeked.has_value());
     if (peeked) CHECK(*peeked == s.summary());
+    auto envelope = mime::message_structure::peek_envelope(s.serialize());
+    CHECK(envelope.has_value());
+    if (envelope) CHECK(*envelope == s.envelope());
 
     {
         auto& t = summary["rfc822_size"];

@@ -242,6 +242,22 @@ TEST_CASE("the cache form round-trips and refuses damage", "[mime][structure][ca
         REQUIRE(p.has_value());
         CHECK(*p == t.summary());
     }
+    // The ENVELOPE, past every part of a multipart; refused when cut short.
+    auto envelope = mime::message_structure::peek_envelope(bytes);
+    REQUIRE(envelope.has_value());
+    CHECK(*envelope == s.envelope());
+    CHECK(envelope->from.size() == 1);  // the outer message's, not the inner one's
+    // Cut anywhere, it fails or (cut inside the second ENVELOPE, of the
+    // message/rfc822 part, which it does not read) gives the right one;
+    // never a wrong one. Cut inside the parts, it fails.
+    REQUIRE(s.envelopes().size() == 2);
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+        INFO("cut at " << n);
+        const auto cut = mime::message_structure::peek_envelope(bytes.substr(0, n));
+        CHECK((!cut || *cut == s.envelope()));
+        if (n < bytes.size() / 2) CHECK_FALSE(cut);
+    }
+    CHECK_FALSE(mime::message_structure::peek_envelope(other_version));
     // Any single damaged byte either fails or gives a structure whose views
     // stay in bounds.
     for (std::size_t i = 0; i < bytes.size(); ++i) {

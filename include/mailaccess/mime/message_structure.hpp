@@ -209,6 +209,12 @@ public:
     /// entry (the cache's checksum does).
     static result<message_summary> peek_summary(std::string_view bytes);
 
+    /// `deserialize(bytes)->envelope()`, decoding only the ENVELOPE: the
+    /// parts before it are skipped, not built (a header sync asks every
+    /// message for its ENVELOPE and nothing else of its structure). Fails
+    /// like `peek_summary`.
+    static result<imap::envelope> peek_envelope(std::string_view bytes);
+
     friend bool operator==(const message_structure&, const message_structure&) = default;
 
 private:
