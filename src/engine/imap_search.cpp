@@ -159,10 +159,16 @@ imap::command_reply imap_engine::impl::search(const imap::command& c, const imap
     std::vector<fetch_target> targets;
     if (view->exists() > 0) {
         const imap::seq_range everything{1, view->exists()};
-        if (auto all = view->resolve(*imap::sequence_set::make(std::span(&everything, 1)), false))
-            for (const auto& ref : *all)
-                if (const auto* info = info_of(ref.uid))
-                    targets.push_back({ref.seq, ref.recent, *info, false});
+        if (auto all = view->resolve(*imap::sequence_set::make(std::span(&everything, 1)), false)) {
+            // Both in ascending UID order: one merge walk, not a lookup each.
+            targets.reserve(all->size());
+            auto next = listing.begin();
+            for (const auto& ref : *all) {
+                while (next != listing.end() && next->uid < ref.uid) ++next;
+                if (next != listing.end() && next->uid == ref.uid)
+                    targets.push_back({ref.seq, ref.recent, *next, false});
+            }
+        }
     }
     matcher m{*this, view->exists(), targets.empty() ? 0 : targets.back().info.uid, charset};
     std::vector<std::uint32_t> hits;

@@ -37,6 +37,16 @@ std::vector<std::uint32_t> recent_tracker::claim(std::string_view user, std::str
 result<void> imap_engine::impl::refresh() {
     auto st = selected->status();
     if (!st) return unexpected(st.error());
+    // Nothing moved since the last listing: every flag change raises
+    // HIGHESTMODSEQ, every arrival UIDNEXT, every removal lowers the count
+    // (a removal with an arrival raises UIDNEXT). Listing every message
+    // again would make each command cost O(mailbox) in every session.
+    const auto& was = status_cache;
+    if (st->uidvalidity == was.uidvalidity && st->uidnext == was.uidnext &&
+        st->highest_modseq == was.highest_modseq && st->messages == was.messages) {
+        status_cache = *st;
+        return {};
+    }
     auto l = selected->list();
     if (!l) return unexpected(l.error());
     listing = std::move(*l);

@@ -75,7 +75,19 @@ result<file_lock> folder::lock() const {
     return file_lock::acquire(*state_, dir_ / uidlist_lock_name);
 }
 
-void folder::rescan() const { index_->cur_dir = file_stamp{}; }
+void folder::rescan() const {
+    index_->cur_dir = file_stamp{};
+    index_->cur_dir_own = false;
+}
+
+void folder::note_own_change() const {
+    folder_index& ix = *index_;
+    if (!ix.valid) return;
+    auto cur = stamp_of(dir_ / "cur");
+    if (!cur || !cur->exists) return rescan();
+    ix.cur_dir = *cur;
+    ix.cur_dir_own = true;
+}
 
 void folder::invalidate() const { index_->valid = false; }
 
@@ -271,7 +283,8 @@ result<sync_changes> folder::sync_impl(bool read_write, bool scan) const {
     auto racy = [&](const file_stamp& s) {
         return is_racy(std::max(s.mtime_ns, s.ctime_ns), ix.scanned_at_ns);
     };
-    const bool dirs_changed = *cur != ix.cur_dir || *nw != ix.new_dir || racy(ix.cur_dir) || racy(ix.new_dir);
+    const bool dirs_changed =
+        *cur != ix.cur_dir || *nw != ix.new_dir || (!ix.cur_dir_own && racy(ix.cur_dir)) || racy(ix.new_dir);
     if (force_scan || (scan && dirs_changed)) {
         const std::uint64_t gen = ++ix.scan_gen;
         std::vector<folder_file> unknown;
@@ -344,6 +357,7 @@ result<sync_changes> folder::sync_impl(bool read_write, bool scan) const {
         for (std::size_t i = ix.files.size() - changes.assigned.size(); i < ix.files.size(); ++i)
             added.push_back(&ix.files[i]);
         ix.cur_dir = *cur;
+        ix.cur_dir_own = false;
         ix.new_dir = *nw;
         ix.scanned_at_ns = now;
         ix.valid = true;

@@ -76,6 +76,19 @@ struct folder_index {
     file_stamp keywords_file;
     file_stamp cur_dir, new_dir;     // at the last scan, taken before reading them
     std::int64_t scanned_at_ns = 0;  // wall clock before the last scan
+    // STATUS's sums (unseen, size) and the index state they were summed
+    // for: recomputed only after something changed, not at every status().
+    struct totals {
+        std::size_t files = 0;
+        std::uint64_t highest_modseq = 0, scan_gen = 0;
+        std::uint32_t next_uid = 0, uidvalidity = 0;
+        std::uint32_t unseen = 0;
+        std::uint64_t size = 0;
+    };
+    std::optional<totals> status_totals;
+    // cur_dir was taken right after a change of ours to cur/, made under the
+    // folder lock with the index in step (note_own_change): no racy rescan.
+    bool cur_dir_own = false;
     std::uint64_t scan_gen = 0;
 
     // The folder's message cache; unlike the rest, guarded by its own mutex
@@ -134,6 +147,16 @@ public:
 
     /// Forces the next sync to re-read the directories (a file was missing).
     void rescan() const;
+    /// After renaming or removing files in cur/ under the folder lock, right
+    /// after a scanning sync and with the index updated to match: takes
+    /// cur/'s new stamp as seen, so the next sync of this or any other handle
+    /// does not list the directory again to find what we already know (a
+    /// flag change used to cost every session a listing of the folder).
+    /// Every writer of ours changes cur/ only under the lock, so nothing else
+    /// of ours can have changed it meanwhile; deliveries go to new/, which
+    /// keeps its own stamp. Foreign programs renaming in cur/ at the same
+    /// moment are not supported while we serve the folder (as with Dovecot).
+    void note_own_change() const;
     /// Forces the next sync to reload everything (after a failed change).
     void invalidate() const;
 

@@ -85,10 +85,21 @@ result<store::mailbox_status> maildir_mailbox::status() {
         s.uidnext = ix.next_uid;
         s.highest_modseq = ix.highest_modseq;
         s.messages = static_cast<std::uint32_t>(ix.files.size());
-        for (auto& f : ix.files) {
-            if (!flags_from_filename(f.filename).has(store::system_flag::seen)) ++s.unseen;
-            s.size += folder_.size_of(f);
+        // Every change that can move the sums moves one of these: a flag
+        // change the modseq, an arrival the next UID, a removal the count,
+        // a rescan (files renamed by others) its generation.
+        auto& t = ix.status_totals;
+        if (!t || t->files != ix.files.size() || t->highest_modseq != ix.highest_modseq ||
+            t->scan_gen != ix.scan_gen || t->next_uid != ix.next_uid || t->uidvalidity != ix.uidvalidity) {
+            t = folder_index::totals{
+                ix.files.size(), ix.highest_modseq, ix.scan_gen, ix.next_uid, ix.uidvalidity, 0, 0};
+            for (auto& f : ix.files) {
+                if (!flags_from_filename(f.filename).has(store::system_flag::seen)) ++t->unseen;
+                t->size += folder_.size_of(f);
+            }
         }
+        s.unseen = t->unseen;
+        s.size = t->size;
     }
     publish(*state_, user_, name_, changes);
     return s;
@@ -208,6 +219,7 @@ result<std::vector<message_info>> maildir_mailbox::store_flags(std::span<const s
                 return unexpected(ec);
             }
             if (auto ec = folder_.persist()) return unexpected(ec);
+            folder_.note_own_change();
             note_quota_change(*state_, maildir_, folder_.dir() / "cur", 0, 0);
         }
     }
@@ -254,6 +266,7 @@ result<std::vector<std::uint32_t>> maildir_mailbox::expunge(std::span<const std:
                 return unexpected(ec);
             }
             if (auto ec = folder_.persist()) return unexpected(ec);
+            folder_.note_own_change();
             folder_.compact_cache();
             note_quota_change(*state_, maildir_, folder_.dir() / "cur", -bytes[0], -count[0]);
             if (count[1] != 0)
