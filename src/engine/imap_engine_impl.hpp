@@ -56,6 +56,9 @@ struct imap_engine::impl {
 
     // The selected mailbox as of the last refresh, and the session's view of it.
     std::vector<store::message_info> listing;
+    // Applies list_changes() to `listing`; false (listing untouched) when the
+    // changes do not fit it.
+    bool merge_changes(store::mailbox_changes& delta);
     store::mailbox_status status_cache;
     std::unique_ptr<mailbox_view> view;
     // Parsed MIME structures of messages this session fetched (bounded).

@@ -47,15 +47,42 @@ result<void> imap_engine::impl::refresh() {
         status_cache = *st;
         return {};
     }
-    auto l = selected->list();
-    if (!l) return unexpected(l.error());
-    listing = std::move(*l);
+    // Only what changed since the last refresh, merged into the listing.
+    auto delta = selected->list_changes(status_cache.highest_modseq);
+    if (!delta) return unexpected(delta.error());
+    if (!merge_changes(*delta)) {
+        // A UID neither listed before nor reported as changed: the store
+        // broke the modseq contract; list everything.
+        auto l = selected->list();
+        if (!l) return unexpected(l.error());
+        listing = std::move(*l);
+    }
     std::vector<std::uint32_t> recent;
     if (options.recent && !read_only)
         recent = options.recent->claim(user, selected_name, st->uidvalidity, listing);
     if (!view->update(listing, *st, recent)) return unexpected(make_error_code(store::errc::corrupt));
     status_cache = *st;
     return {};
+}
+
+bool imap_engine::impl::merge_changes(store::mailbox_changes& delta) {
+    std::vector<store::message_info> next;
+    next.reserve(delta.uids.size());
+    auto old = listing.begin();
+    auto changed = delta.changed.begin();
+    for (const std::uint32_t uid : delta.uids) {
+        while (old != listing.end() && old->uid < uid) ++old;
+        if (changed != delta.changed.end() && changed->uid == uid) {
+            next.push_back(std::move(*changed++));
+        } else if (old != listing.end() && old->uid == uid) {
+            next.push_back(std::move(*old));
+        } else {
+            return false;
+        }
+    }
+    if (changed != delta.changed.end()) return false;
+    listing = std::move(next);
+    return true;
 }
 
 const store::message_info* imap_engine::impl::info_of(std::uint32_t uid) const {

@@ -309,6 +309,14 @@ result<sync_changes> folder::sync_impl(bool read_write, bool scan) const {
                 auto it = ix.by_base.find(std::string(base));
                 if (it != ix.by_base.end()) {
                     if (folder_file* f = ix.find(it->second); f != nullptr && f->seen != gen) {
+                        // Renamed by someone else: its flags changed, which
+                        // CONDSTORE and list_changes see by its modseq.
+                        if (!f->filename.empty() && f->filename != filename &&
+                            (flags_from_filename(f->filename) != flags_from_filename(filename) ||
+                             keyword_letters(f->filename) != keyword_letters(filename))) {
+                            f->modseq = ++ix.highest_modseq;
+                            rewrite = true;
+                        }
                         f->filename = std::move(filename);
                         f->in_new = in_new;
                         f->seen = gen;

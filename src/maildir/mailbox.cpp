@@ -122,6 +122,26 @@ result<std::vector<message_info>> maildir_mailbox::list() {
     return out;
 }
 
+result<store::mailbox_changes> maildir_mailbox::list_changes(std::uint64_t modseq) {
+    store::mailbox_changes out;
+    sync_changes changes;
+    {
+        auto lock = folder_.lock();
+        if (!lock) return unexpected(lock.error());
+        auto c = folder_.sync(!read_only_);
+        if (!c) return unexpected(c.error());
+        changes = std::move(*c);
+        folder_index& ix = folder_.index();
+        out.uids.reserve(ix.files.size());
+        for (auto& f : ix.files) {
+            out.uids.push_back(f.uid);
+            if (f.modseq > modseq) out.changed.push_back(folder_.info(f));
+        }
+    }
+    publish(*state_, user_, name_, changes);
+    return out;
+}
+
 result<std::unique_ptr<store::message_source>> maildir_mailbox::open(std::uint32_t uid) {
     sync_changes changes;
     fd_guard fd;

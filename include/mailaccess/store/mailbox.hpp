@@ -61,6 +61,16 @@ struct mailbox_status {
     std::uint64_t size = 0;    ///< sum of message sizes (STATUS=SIZE, RFC 8438)
 };
 
+/// What `mailbox::list_changes` returns: enough to bring a listing taken
+/// earlier up to date without listing every message again.
+struct mailbox_changes {
+    /// Messages whose modseq is above the one asked about (new messages and
+    /// those whose flags changed), ascending by UID.
+    std::vector<message_info> changed;
+    /// Every UID in the mailbox now, ascending: a UID missing here is gone.
+    std::vector<std::uint32_t> uids;
+};
+
 /// How `mailbox::store_flags` combines flags (IMAP STORE FLAGS / +FLAGS / -FLAGS).
 enum class flag_mode { replace, add, remove };
 
@@ -85,6 +95,25 @@ public:
 
     /// Every message, ascending by UID, as of this call (includes a refresh).
     virtual result<std::vector<message_info>> list() = 0;
+
+    /// Like `list`, but in full only the messages whose modseq is above
+    /// `modseq` (a HIGHESTMODSEQ from an earlier `status`): every change to
+    /// a message gives it a modseq above the mailbox's highest before
+    /// (arrivals included), so a listing from then, updated with `changed`
+    /// and cut to `uids`, is the listing now. A session that re-reads the
+    /// mailbox before each command pays for what changed, plus one UID per
+    /// message. The default filters `list()`.
+    virtual result<mailbox_changes> list_changes(std::uint64_t modseq) {
+        auto all = list();
+        if (!all) return unexpected(all.error());
+        mailbox_changes out;
+        out.uids.reserve(all->size());
+        for (auto& m : *all) {
+            out.uids.push_back(m.uid);
+            if (m.modseq > modseq) out.changed.push_back(std::move(m));
+        }
+        return out;
+    }
 
     /// Opens a message's bytes. `errc::no_such_message` if it is gone.
     virtual result<std::unique_ptr<message_source>> open(std::uint32_t uid) = 0;
