@@ -724,3 +724,61 @@ TEST_CASE("cached quota follows our changes and others'", "[maildir][index][quot
     CHECK(usage().bytes_used == 15);
     CHECK(usage().messages_used == fresh_usage().messages_used);
 }
+
+TEST_CASE("list_changes gives what changed since a modseq, whoever changed it", "[maildir][index]") {
+    temp_dir dir;
+    maildir::maildir_store s(options_for(dir)), other(options_for(dir));
+    auto box = open_box(s, "alice", "INBOX");
+    const auto a = append_message(*box, "a");
+    const auto b = append_message(*box, "b");
+    const auto c = append_message(*box, "c");
+    auto before = box->status();
+    REQUIRE(before);
+    auto none = box->list_changes(before->highest_modseq);
+    REQUIRE(none);
+    CHECK(none->changed.empty());
+    CHECK(none->uids == std::vector<std::uint32_t>{a, b, c});
+
+    // Ours: a flag change, an arrival, an expunge.
+    const std::uint32_t set_b[] = {b};
+    REQUIRE(box->store_flags(set_b, store::flag_mode::add, flags({system_flag::seen})));
+    const auto d = append_message(*box, "d");
+    const std::uint32_t set_a[] = {a};
+    REQUIRE(box->expunge(set_a));
+    auto delta = box->list_changes(before->highest_modseq);
+    REQUIRE(delta);
+    CHECK(delta->uids == std::vector<std::uint32_t>{b, c, d});
+    REQUIRE(delta->changed.size() == 2);
+    CHECK(delta->changed[0].uid == b);
+    CHECK(delta->changed[0].flags == flags({system_flag::seen}));
+    CHECK(delta->changed[1].uid == d);
+
+    // Another process's flag change, and a rename on disk by a MUA: both
+    // get a modseq above what we saw, so neither is missed.
+    auto mid = box->status();
+    REQUIRE(mid);
+    auto box_other = open_box(other, "alice", "INBOX");
+    const std::uint32_t set_c[] = {c};
+    REQUIRE(box_other->store_flags(set_c, store::flag_mode::add, flags({system_flag::answered})));
+    const fs::path md = s.maildir_path("alice");
+    std::string name;
+    for (const auto& n : files_in(md / "cur"))
+        if (n.find(":2,S") != std::string::npos) name = n;  // b, seen
+    REQUIRE_FALSE(name.empty());
+    fs::rename(md / "cur" / name, md / "cur" / (name.substr(0, name.find(':')) + ":2,FS"));
+    auto later = box->list_changes(mid->highest_modseq);
+    REQUIRE(later);
+    CHECK(later->uids == std::vector<std::uint32_t>{b, c, d});
+    REQUIRE(later->changed.size() == 2);
+    CHECK(later->changed[0].uid == b);
+    CHECK(later->changed[0].flags == flags({system_flag::flagged, system_flag::seen}));
+    CHECK(later->changed[1].uid == c);
+    CHECK(later->changed[1].flags == flags({system_flag::answered}));
+    // The same as listing everything and keeping what is newer.
+    auto all = box->list();
+    REQUIRE(all);
+    std::vector<std::uint32_t> newer;
+    for (const auto& m : *all)
+        if (m.modseq > mid->highest_modseq) newer.push_back(m.uid);
+    CHECK(newer == std::vector<std::uint32_t>{b, c});
+}
