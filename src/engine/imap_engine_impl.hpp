@@ -114,6 +114,8 @@ struct imap_engine::impl {
         // The store's cache entry for the structure, read at most once.
         std::optional<std::string> cache_entry;
         bool cache_entry_read = false;
+        // The structure of the header block alone (header_structure_of).
+        std::shared_ptr<const mime::message_structure> header_structure;
     };
     /// The message's bytes (opened once).
     result<std::shared_ptr<byte_source>> bytes_of(lazy_message& m);
@@ -128,6 +130,15 @@ struct imap_engine::impl {
     result<imap::envelope> envelope_of(lazy_message& m);
     /// The structure's cache entry (read once), or null when there is none.
     const std::string* cache_entry_of(lazy_message& m);
+    /// RFC822.SIZE: as summary_of, but a size the store knows without
+    /// reading (Maildir W=) is taken before parsing a message.
+    result<std::uint64_t> rfc822_size_of(lazy_message& m, const store::message_info& info);
+    /// A structure whose root header (and ENVELOPE) is the message's, made
+    /// from the header block alone when the whole structure is not at hand:
+    /// the full structure if loaded, else the cached header entry, else the
+    /// header read and parsed (and cached). What a first header sync needs
+    /// without reading every message to its end.
+    result<std::shared_ptr<const mime::message_structure>> header_structure_of(lazy_message& m);
     /// The message cache key of a HEADER.FIELDS section (none for sections
     /// not cached), remembered for the last section asked about.
     const std::optional<std::string>& header_cache_key(const imap::section_spec& section);

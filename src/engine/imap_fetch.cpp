@@ -59,6 +59,48 @@ using binary_source = reader_source<mime::binary_content, mime::binary_reader>;
 // key carries its serialization version, so a format change just misses.
 const std::string structure_cache_key =
     "mime.structure." + std::to_string(mime::message_structure::format_version);
+// The structure of the header block alone (header_structure_of): same format.
+const std::string header_structure_cache_key =
+    "mime.header." + std::to_string(mime::message_structure::format_version);
+// A header block longer than this is left to the full parse.
+constexpr std::size_t max_header_read = 1024 * 1024;
+
+// The header block of `message`: up to and including the empty line that
+// ends it, or everything when there is none. Nothing when it is longer than
+// max_header_read (or unreadable): the caller parses the whole message.
+std::optional<std::string> read_header_block(byte_source& message) {
+    std::string head;
+    std::size_t scanned = 0;
+    for (std::size_t want = 8192;; want *= 4) {
+        const std::size_t have = head.size();
+        const std::size_t limit = std::min<std::uint64_t>(max_header_read, message.size());
+        const std::size_t next = std::min(want, limit);
+        if (next > have) {
+            head.resize(next);
+            std::size_t got = have;
+            while (got < next) {
+                auto n = message.read(got, std::span<char>(head.data() + got, next - got));
+                if (!n) return std::nullopt;
+                if (*n == 0) break;
+                got += *n;
+            }
+            head.resize(got);
+        }
+        // An empty line: LF, then CRLF or LF (the parser's rule for ends).
+        for (std::size_t lf = head.find('\n', scanned > 1 ? scanned - 2 : 0); lf != std::string::npos;
+             lf = head.find('\n', lf + 1)) {
+            std::size_t after = lf + 1;
+            if (after < head.size() && head[after] == '\r') ++after;
+            if (after < head.size() && head[after] == '\n') {
+                head.resize(after + 1);
+                return head;
+            }
+        }
+        scanned = head.size();
+        if (head.size() >= message.size()) return head;  // all header, no body
+        if (head.size() >= max_header_read || head.size() < next) return std::nullopt;
+    }
+}
 
 // BODY[HEADER.FIELDS (...)] of the whole message is what header syncs ask
 // for, with the same field list every time: its answer is cached under the
@@ -202,14 +244,54 @@ result<imap::envelope> imap_engine::impl::envelope_of(lazy_message& m) {
     if (!m.structure) {
         if (auto it = structures.find(m.uid); it != structures.end()) m.structure = it->second;
     }
+    // The header entry first: what a header sync leaves (smaller, too).
+    if (!m.structure && !m.header_structure) {
+        if (auto cached = selected->cached(m.uid, header_structure_cache_key)) {
+            if (auto envelope = mime::message_structure::peek_envelope(*cached)) return std::move(*envelope);
+        }
+    }
     if (!m.structure) {
         if (const std::string* cached = cache_entry_of(m)) {
             if (auto envelope = mime::message_structure::peek_envelope(*cached)) return std::move(*envelope);
         }
     }
-    auto s = structure_of(m);
+    // The ENVELOPE is the header's: no need to read the message to its end.
+    auto s = header_structure_of(m);
     if (!s) return unexpected(s.error());
     return (*s)->envelope();
+}
+
+result<std::uint64_t> imap_engine::impl::rfc822_size_of(lazy_message& m, const store::message_info& info) {
+    if (m.summary) return m.summary->imap_size;
+    if (m.structure) return m.structure->imap_size();
+    if (info.crlf_size) return *info.crlf_size;  // no cache lookup at all
+    auto summary = summary_of(m);
+    if (!summary) return unexpected(summary.error());
+    return summary->imap_size;
+}
+
+result<std::shared_ptr<const mime::message_structure>> imap_engine::impl::header_structure_of(
+    lazy_message& m) {
+    if (m.structure) return m.structure;
+    if (m.header_structure) return m.header_structure;
+    if (auto it = structures.find(m.uid); it != structures.end()) return m.structure = it->second;
+    if (auto cached = selected->cached(m.uid, header_structure_cache_key)) {
+        if (auto restored = mime::message_structure::deserialize(*cached))
+            return m.header_structure = std::make_shared<const mime::message_structure>(std::move(*restored));
+    }
+    auto bytes = bytes_of(m);
+    if (!bytes) return unexpected(bytes.error());
+    auto head = read_header_block(**bytes);
+    if (head) {
+        auto parsed = mime::parse_structure(*head);
+        // Only when the parser ends the header where we cut it: otherwise its
+        // view of this header could differ from the whole message's.
+        if (parsed.root().header_size == head->size()) {
+            selected->cache(m.uid, header_structure_cache_key, parsed.serialize());
+            return m.header_structure = std::make_shared<const mime::message_structure>(std::move(parsed));
+        }
+    }
+    return structure_of(m);
 }
 
 const std::string* imap_engine::impl::cache_entry_of(lazy_message& m) {
@@ -231,7 +313,7 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
     // Each item loads what it needs: a header sync's RFC822.SIZE and a
     // download's BODY[] only the summary, a cached HEADER.FIELDS nothing;
     // ENVELOPE, BODYSTRUCTURE and other sections the whole structure.
-    lazy_message m{t.info.uid, {}, {}, {}, {}, false};
+    lazy_message m{t.info.uid, {}, {}, {}, {}, false, {}};
     if (needs_whole_structure(atts)) {
         if (auto s = structure_of(m); !s) return unexpected(s.error());
     }
@@ -254,9 +336,9 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                 f.items.emplace_back(imap::fetch_item_types::modseq{t.info.modseq});
                 break;
             case k::rfc822_size: {
-                auto summary = summary_of(m);
-                if (!summary) return unexpected(summary.error());
-                f.items.emplace_back(imap::fetch_item_types::rfc822_size{summary->imap_size});
+                auto size = rfc822_size_of(m, t.info);
+                if (!size) return unexpected(size.error());
+                f.items.emplace_back(imap::fetch_item_types::rfc822_size{*size});
                 break;
             }
             case k::envelope: {
@@ -300,7 +382,9 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                     if (auto message = bytes_of(m); !message) return unexpected(message.error());
                 }
                 if (!content) {
-                    auto structure = structure_of(m);
+                    // HEADER.FIELDS(.NOT) come from the header block alone.
+                    auto structure =
+                        cache_key && section.part().empty() ? header_structure_of(m) : structure_of(m);
                     if (!structure) return unexpected(structure.error());
                     auto message = bytes_of(m);
                     if (!message) return unexpected(message.error());

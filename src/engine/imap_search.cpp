@@ -174,7 +174,7 @@ imap::command_reply imap_engine::impl::search(const imap::command& c, const imap
     std::vector<std::uint32_t> hits;
     std::uint64_t highest = 0;
     for (const auto& t : targets) {
-        candidate cand{t, *this, {t.info.uid, {}, {}, {}, {}, false}, {}};
+        candidate cand{t, *this, {t.info.uid, {}, {}, {}, {}, false, {}}, {}};
         const bool match =
             std::all_of(s.keys.begin(), s.keys.end(), [&](const key& k) { return m(k, cand); });
         if (!match) continue;

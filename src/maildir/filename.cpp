@@ -60,12 +60,15 @@ std::string filename_with_flags(std::string_view filename, std::uint8_t system, 
     return std::string(basename_of(filename)) + ":2," + info;
 }
 
-std::optional<std::uint64_t> size_from_filename(std::string_view filename) noexcept {
+namespace {
+
+// The ",<key>=<digits>" field of the basename.
+std::optional<std::uint64_t> size_field(std::string_view filename, std::string_view key) noexcept {
     const std::string_view base = basename_of(filename);
-    const std::size_t pos = base.find(",S=");
+    const std::size_t pos = base.find(key);
     if (pos == std::string_view::npos) return std::nullopt;
     std::uint64_t v = 0;
-    std::size_t i = pos + 3;
+    std::size_t i = pos + key.size();
     const std::size_t start = i;
     for (; i < base.size() && base[i] >= '0' && base[i] <= '9'; ++i) {
         if (i - start >= 19) return std::nullopt;
@@ -73,6 +76,16 @@ std::optional<std::uint64_t> size_from_filename(std::string_view filename) noexc
     }
     if (i == start || (i < base.size() && base[i] != ',')) return std::nullopt;
     return v;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> size_from_filename(std::string_view filename) noexcept {
+    return size_field(filename, ",S=");
+}
+
+std::optional<std::uint64_t> crlf_size_from_filename(std::string_view filename) noexcept {
+    return size_field(filename, ",W=");
 }
 
 }  // namespace mailaccess::maildir::detail

@@ -36,4 +36,8 @@ MAILACCESS_API std::string filename_with_flags(std::string_view filename, std::u
 /// The ",S=<size>" field of the basename, if present and well-formed.
 MAILACCESS_API std::optional<std::uint64_t> size_from_filename(std::string_view filename) noexcept;
 
+/// The ",W=<size>" field (the size with CRLF line ends, Dovecot's "virtual
+/// size"), if present and well-formed.
+MAILACCESS_API std::optional<std::uint64_t> crlf_size_from_filename(std::string_view filename) noexcept;
+
 }  // namespace mailaccess::maildir::detail

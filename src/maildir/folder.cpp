@@ -540,6 +540,7 @@ store::message_info folder::info(folder_file& f) const {
         m.size = f.stat_size;
     }
     if (auto s = size_from_filename(f.filename)) m.size = *s;
+    m.crlf_size = crlf_size_from_filename(f.filename);
     return m;
 }
 

@@ -26,6 +26,9 @@ static_assert(scan_chunk > max_cache_record_size);
 // After a failed repair, appends are refused for this long instead of
 // retrying the rewrite at every call.
 constexpr std::chrono::seconds repair_retry_after{60};
+// How long refresh() trusts the open descriptor to still be the file at the
+// path when it has links left (see refresh).
+constexpr std::chrono::seconds path_check_interval{1};
 
 // CRC-32 (IEEE 802.3, reflected) by slicing-by-8: eight tables let the
 // loop take eight bytes a step instead of one, about four times the speed
@@ -217,8 +220,22 @@ void message_cache::close_file() {
 // Follows the path to the file now there (another process may have replaced
 // it) and indexes the records appended since the last scan.
 void message_cache::refresh(const fs::path& dir) {
-    const fs::path path = dir / cache_file_name;
     struct stat sb {};
+    // Every lookup miss and append refreshes: by the open descriptor, which
+    // needs no path lookup (those were a quarter of a first header sync).
+    // A file replaced (compaction, repair) or removed behind us has no link
+    // left, and then the path is looked at; so is it once a second anyway,
+    // for a replaced file that someone had hard-linked.
+    const auto now = std::chrono::steady_clock::now();
+    if (fd_.get() >= 0 && now - path_checked_at_ < path_check_interval && ::fstat(fd_.get(), &sb) == 0 &&
+        sb.st_nlink > 0 && S_ISREG(sb.st_mode)) {
+        file_size_ = static_cast<std::uint64_t>(sb.st_size);
+        file_mtime_ns_ = mtime_ns(sb);
+        scan_new();
+        return;
+    }
+    path_checked_at_ = now;
+    const fs::path path = dir / cache_file_name;
     if (::lstat(path.c_str(), &sb) != 0 || !S_ISREG(sb.st_mode)) {
         close_file();  // gone, or something we never follow
         return;
@@ -350,6 +367,15 @@ message_cache::append_result message_cache::append(const fs::path& dir, std::uin
     if (::fstat(fd_.get(), &sb) != 0) return append_result::stored;
     file_size_ = static_cast<std::uint64_t>(sb.st_size);
     file_mtime_ns_ = mtime_ns(sb);
+    if (file_size_ == before + rec.size()) {
+        // Nobody else appended: our record is the whole tail, written in one
+        // piece. Index it without reading it back.
+        auto [id, inserted] =
+            key_ids_.try_emplace(std::string(key), static_cast<std::uint32_t>(key_ids_.size()));
+        slots_[slot_key(uid, id->second)] = slot{before, static_cast<std::uint32_t>(rec.size())};
+        scanned_to_ = file_size_;
+        return append_result::stored;
+    }
     scan_new();
     const auto k = key_ids_.find(key);
     const auto it = k == key_ids_.end() ? slots_.end() : slots_.find(slot_key(uid, k->second));

@@ -197,6 +197,7 @@ private:
     std::uint64_t scanned_to_ = 0;  // end of the last verified record
     bool damaged_ = false;          // a record failed to verify: rewrite before appending
     std::optional<std::chrono::steady_clock::time_point> repair_failed_at_;
+    std::chrono::steady_clock::time_point path_checked_at_{};  // last lstat of the file's path
     // (uid << 32 | key id) -> the latest record; keys are interned.
     struct key_hash {
         using is_transparent = void;  // find() by string_view, no std::string per lookup

@@ -361,7 +361,7 @@ public:
 
 private:
     static message_info info(const mem_message& m) {
-        return message_info{m.uid, m.bytes->size(), m.internal_date, m.flags, m.modseq};
+        return message_info{m.uid, m.bytes->size(), m.internal_date, m.flags, m.modseq, std::nullopt};
     }
     mem_message* find(std::uint32_t uid) {
         auto it = std::lower_bound(folder_->messages.begin(), folder_->messages.end(), uid,

@@ -48,6 +48,11 @@ struct message_info {
     std::int64_t internal_date = 0;  ///< seconds since the Unix epoch, UTC
     flag_set flags;
     std::uint64_t modseq = 1;  ///< CONDSTORE mod-sequence of the last change (RFC 7162)
+    /// The size with every line ending in CRLF (IMAP's RFC822.SIZE), when the
+    /// store knows it without reading the message: a Maildir file name's
+    /// ",W=" field, as Dovecot writes it (and trusts it: so do we). nullopt
+    /// when unknown; `size` is then the stored size.
+    std::optional<std::uint64_t> crlf_size;
     friend bool operator==(const message_info&, const message_info&) = default;
 };
 
