@@ -213,3 +213,63 @@ TEST_CASE("a damaged message cache entry is recomputed, not believed", "[engine]
         CHECK(mime::message_structure::deserialize(*entry).has_value());
     }
 }
+
+TEST_CASE("ENVELOPE and HEADER.FIELDS from the header block alone match the whole message's",
+          "[engine][imap_engine][cache]") {
+    // Messages whose header ends at awkward places for a reader that reads
+    // the header in growing pieces: past 8 KiB, its empty line straddling
+    // the first piece's end (CRLF and bare LF), no body at all, no empty
+    // line at all, a header bigger than the 1 MiB the header reader takes.
+    auto long_header = [](std::size_t target, std::string_view eol) {
+        std::string h = "From: A <a@example.com>" + std::string(eol) + "Subject: long" + std::string(eol);
+        for (int i = 0; h.size() + 40 < target; ++i)
+            h += "Received: from relay" + std::to_string(i) + ".example.net" + std::string(eol);
+        while (h.size() < target - std::string(eol).size()) h.insert(0, "X: y" + std::string(eol));
+        return h;
+    };
+    std::vector<std::string> messages = {
+        long_header(20000, "\r\n") + "\r\nbody\r\n",
+        long_header(8190, "\r\n") + "\r\nbody straddling\r\n",
+        long_header(8191, "\n") + "\nbare LF body\n",
+        "From: only@example.com\r\nSubject: no body\r\n\r\n",
+        "From: only@example.com\r\nSubject: not even an empty line",
+        long_header(1100 * 1024, "\r\n") + "\r\nbody after a huge header\r\n",
+        message_file("mixed-attachment.eml"),
+    };
+    const char* light = "f UID FETCH 1:* (UID ENVELOPE BODY.PEEK[HEADER.FIELDS (From Subject Date)])";
+    auto answers = [&](bool whole_first) {
+        ms::memory_store memory;
+        counting_store counting{memory};
+        for (const auto& m : messages) REQUIRE(memory.deliver("alice", "INBOX", m));
+        auto users = auth::passwd_file::parse("alice:{PLAIN}secret\n");
+        auto c = std::make_unique<test::imap_connection>(counting, users,
+                                                         std::make_shared<engine::recent_tracker>(), 100);
+        c->run();
+        REQUIRE(c->exchange("l LOGIN alice secret").find("l OK") != std::string::npos);
+        REQUIRE(c->exchange("s EXAMINE INBOX").find("s OK") != std::string::npos);
+        // BODYSTRUCTURE needs (and caches) the whole structure; the light
+        // sync after it answers from that, not from the header block.
+        if (whole_first) REQUIRE(c->exchange("b FETCH 1:* BODYSTRUCTURE").find("b OK") != std::string::npos);
+        std::string answer = c->exchange(light);
+        if (!whole_first) {
+            // Which path each message took: the header block, or (the huge
+            // header) the whole message.
+            auto account = memory.open_account("alice");
+            REQUIRE(account);
+            auto inbox = (*account)->open_mailbox("INBOX", ms::open_mode::read_only);
+            REQUIRE(inbox);
+            const std::string v = std::to_string(mime::message_structure::format_version);
+            for (std::uint32_t uid = 1; uid <= messages.size(); ++uid) {
+                INFO("message " << uid);
+                CHECK((*inbox)->cached(uid, "mime.header." + v).has_value() == (uid != 6));
+                CHECK((*inbox)->cached(uid, "mime.structure." + v).has_value() == (uid == 6));
+            }
+        }
+        return answer;
+    };
+    const std::string from_header = answers(false);
+    REQUIRE(from_header.find("f OK") != std::string::npos);
+    CHECK(from_header.find("* 7 FETCH") != std::string::npos);
+    CHECK(from_header.find("\"no body\"") != std::string::npos);
+    CHECK(answers(true) == from_header);
+}
