@@ -174,8 +174,23 @@ void fuzz_one(const fuzz::steered_input& steered) {
     for (std::size_t i = 0; i < input.size(); i += piece) parser.feed(input.substr(i, piece));
     check(parser.finish() == s);
 
-    auto cached = mime::message_structure::deserialize(s.serialize());
+    const std::string entry = s.serialize();
+    auto cached = mime::message_structure::deserialize(entry);
     check(cached.has_value() && *cached == s);
+    // The partial readers of the cache form agree with the whole one.
+    auto summary = mime::message_structure::peek_summary(entry);
+    check(summary.has_value() && *summary == s.summary());
+    auto envelope = mime::message_structure::peek_envelope(entry);
+    check(envelope.has_value() && *envelope == s.envelope());
+    // The input taken as a (damaged) cache entry: never a crash, and when
+    // the whole reader accepts it, the partial ones say the same.
+    auto as_entry = mime::message_structure::deserialize(input);
+    auto peeked_summary = mime::message_structure::peek_summary(input);
+    auto peeked_envelope = mime::message_structure::peek_envelope(input);
+    if (as_entry) {
+        check(peeked_summary.has_value() && *peeked_summary == as_entry->summary());
+        check(peeked_envelope.has_value() && *peeked_envelope == as_entry->envelope());
+    }
 
     check_views(s, input);
 }
