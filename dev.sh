@@ -1,6 +1,7 @@
 #!/bin/sh
 # The two newcomer commands (README), and what CI runs:
 #   ./dev.sh serve   install packages, build, start the reference server on its embedded default
+#                    and the webmail on http://127.0.0.1:8080
 #   ./dev.sh test    install packages, build with -Werror, run the whole test suite (ctest)
 #   ./dev.sh fuzz [SECONDS]   clang-14 build with ASan+UBSan: every unit test, then every
 #                    libFuzzer target for SECONDS each (default 60) from its committed corpus
@@ -9,8 +10,8 @@
 set -eu
 cd "$(dirname "$0")"
 
-PACKAGES="cmake ninja-build g++ pkg-config libasio-dev android-libboringssl-dev catch2 nlohmann-json3-dev libcrypt-dev"
-TEST_PACKAGES="clang-format-14 python3 curl fetchmail mpop isync offlineimap3 mutt dovecot-imapd dovecot-pop3d clang-14 libclang-rt-14-dev"
+PACKAGES="cmake ninja-build g++ pkg-config libasio-dev android-libboringssl-dev catch2 nlohmann-json3-dev libcrypt-dev libmicrohttpd-dev"
+TEST_PACKAGES="clang-format-14 python3 curl fetchmail mpop isync offlineimap3 mutt dovecot-imapd dovecot-pop3d clang-14 libclang-rt-14-dev chromium"
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 install_packages() {
@@ -34,8 +35,18 @@ serve)
     install_packages $PACKAGES
     cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DMAILACCESS_BUILD_TESTS=OFF \
         -DMAILACCESS_BUILD_BENCH=OFF >/dev/null
-    cmake --build build/release -j "$JOBS" --target mailaccess-server
-    exec build/release/examples/server/mailaccess-server "$@"
+    cmake --build build/release -j "$JOBS" --target mailaccess-server mailaccess-webmail
+    # The webmail (http://127.0.0.1:8080) talks IMAP to the server on 127.0.0.1:1993 and trusts the
+    # certificate the server writes into its state directory; it waits until the server answers.
+    state=var prev=
+    for arg in "$@"; do
+        [ "$prev" = --state-dir ] && state=$arg
+        prev=$arg
+    done
+    build/release/examples/webmail/mailaccess-webmail --ca-file "$state/tls/cert.pem" &
+    webmail=$!
+    trap 'kill "$webmail" 2>/dev/null || true' EXIT INT TERM
+    build/release/examples/server/mailaccess-server "$@"
     ;;
 test)
     install_packages $PACKAGES $TEST_PACKAGES
