@@ -1,5 +1,7 @@
 #include "html_tokenizer.hpp"
 
+#include <mailaccess/mime/utf8.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -25,23 +27,11 @@ bool is_raw_text_element(std::string_view name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+// A character reference's code point as UTF-8; NUL, surrogates and values
+// past U+10FFFF become U+FFFD (HTML's rules; the library's encoder does the
+// last two).
 void append_utf8(std::uint32_t cp, std::string& out) {
-    if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
+    mailaccess::mime::append_utf8(out, cp == 0 ? mailaccess::mime::replacement_character : char32_t{cp});
 }
 
 // The named references that matter for the checks the sanitizer makes on

@@ -71,8 +71,9 @@ maildir_mailbox::maildir_mailbox(state_ptr st, std::string user, std::string nam
       folder_(state_, std::move(dir)),
       read_only_(mode == store::open_mode::read_only) {}
 
-result<store::mailbox_status> maildir_mailbox::status() {
-    store::mailbox_status s;
+template <class Read>
+auto maildir_mailbox::read_synced(Read&& read) -> result<std::invoke_result_t<Read&, folder_index&>> {
+    std::optional<std::invoke_result_t<Read&, folder_index&>> out;
     sync_changes changes;
     {
         auto lock = folder_.lock();
@@ -80,7 +81,15 @@ result<store::mailbox_status> maildir_mailbox::status() {
         auto c = folder_.sync(!read_only_);
         if (!c) return unexpected(c.error());
         changes = std::move(*c);
-        folder_index& ix = folder_.index();
+        out.emplace(read(folder_.index()));
+    }
+    publish(*state_, user_, name_, changes);
+    return std::move(*out);
+}
+
+result<store::mailbox_status> maildir_mailbox::status() {
+    return read_synced([&](folder_index& ix) {
+        store::mailbox_status s;
         s.uidvalidity = ix.uidvalidity;
         s.uidnext = ix.next_uid;
         s.highest_modseq = ix.highest_modseq;
@@ -100,46 +109,29 @@ result<store::mailbox_status> maildir_mailbox::status() {
         }
         s.unseen = t->unseen;
         s.size = t->size;
-    }
-    publish(*state_, user_, name_, changes);
-    return s;
+        return s;
+    });
 }
 
 result<std::vector<message_info>> maildir_mailbox::list() {
-    std::vector<message_info> out;
-    sync_changes changes;
-    {
-        auto lock = folder_.lock();
-        if (!lock) return unexpected(lock.error());
-        auto c = folder_.sync(!read_only_);
-        if (!c) return unexpected(c.error());
-        changes = std::move(*c);
-        folder_index& ix = folder_.index();
+    return read_synced([&](folder_index& ix) {
+        std::vector<message_info> out;
         out.reserve(ix.files.size());
         for (auto& f : ix.files) out.push_back(folder_.info(f));
-    }
-    publish(*state_, user_, name_, changes);
-    return out;
+        return out;
+    });
 }
 
 result<store::mailbox_changes> maildir_mailbox::list_changes(std::uint64_t modseq) {
-    store::mailbox_changes out;
-    sync_changes changes;
-    {
-        auto lock = folder_.lock();
-        if (!lock) return unexpected(lock.error());
-        auto c = folder_.sync(!read_only_);
-        if (!c) return unexpected(c.error());
-        changes = std::move(*c);
-        folder_index& ix = folder_.index();
+    return read_synced([&](folder_index& ix) {
+        store::mailbox_changes out;
         out.uids.reserve(ix.files.size());
         for (auto& f : ix.files) {
             out.uids.push_back(f.uid);
             if (f.modseq > modseq) out.changed.push_back(folder_.info(f));
         }
-    }
-    publish(*state_, user_, name_, changes);
-    return out;
+        return out;
+    });
 }
 
 result<std::unique_ptr<store::message_source>> maildir_mailbox::open(std::uint32_t uid) {

@@ -49,6 +49,10 @@ public:
 private:
     /// Syncs under the folder lock so the cache knows the current UIDs.
     bool sync_for_cache(bool repair);
+    /// Syncs under the folder lock, returns `read(index)` taken under it,
+    /// and announces what the sync found once the lock is released.
+    template <class Read>
+    auto read_synced(Read&& read) -> result<std::invoke_result_t<Read&, folder_index&>>;
 
     state_ptr state_;
     std::string user_;

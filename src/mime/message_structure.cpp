@@ -107,6 +107,20 @@ public:
         }
         return ps;
     }
+    imap::envelope envelope() {
+        imap::envelope env;
+        env.date = opt();
+        env.subject = opt();
+        env.from = addresses();
+        env.sender = addresses();
+        env.reply_to = addresses();
+        env.to = addresses();
+        env.cc = addresses();
+        env.bcc = addresses();
+        env.in_reply_to = opt();
+        env.message_id = opt();
+        return env;
+    }
     std::vector<imap::address> addresses() {
         std::vector<imap::address> list(count());
         for (auto& a : list) {
@@ -276,17 +290,7 @@ result<imap::envelope> message_structure::peek_envelope(std::string_view bytes) 
         d.skip_opt();                                                        // location
     }
     if (!d.ok() || d.count() == 0) return unexpected(errc::invalid_argument);
-    imap::envelope env;
-    env.date = d.opt();
-    env.subject = d.opt();
-    env.from = d.addresses();
-    env.sender = d.addresses();
-    env.reply_to = d.addresses();
-    env.to = d.addresses();
-    env.cc = d.addresses();
-    env.bcc = d.addresses();
-    env.in_reply_to = d.opt();
-    env.message_id = d.opt();
+    imap::envelope env = d.envelope();
     if (!d.ok()) return unexpected(errc::invalid_argument);
     return env;
 }
@@ -346,18 +350,7 @@ result<message_structure> message_structure::deserialize(std::string_view bytes)
         if (!d.ok()) return unexpected(errc::invalid_argument);
     }
     s.envelopes_.resize(d.count());
-    for (auto& env : s.envelopes_) {
-        env.date = d.opt();
-        env.subject = d.opt();
-        env.from = d.addresses();
-        env.sender = d.addresses();
-        env.reply_to = d.addresses();
-        env.to = d.addresses();
-        env.cc = d.addresses();
-        env.bcc = d.addresses();
-        env.in_reply_to = d.opt();
-        env.message_id = d.opt();
-    }
+    for (auto& env : s.envelopes_) env = d.envelope();
     if (!d.ok() || !d.at_end()) return unexpected(errc::invalid_argument);
     // Rebuild the derived links, then check every invariant the views rely on.
     for (std::size_t i = 0; i < s.parts_.size(); ++i) {
