@@ -133,6 +133,10 @@ struct imap_engine::impl {
     /// RFC822.SIZE: as summary_of, but a size the store knows without
     /// reading (Maildir W=) is taken before parsing a message.
     result<std::uint64_t> rfc822_size_of(lazy_message& m, const store::message_info& info);
+    /// What BODY[] of the whole message needs (and opens the message): the
+    /// summary if known or cached, else, when the store knows the size as
+    /// sent (W=) and the file is the size listed, taken from those.
+    result<mime::message_summary> download_summary_of(lazy_message& m, const store::message_info& info);
     /// A structure whose root header (and ENVELOPE) is the message's, made
     /// from the header block alone when the whole structure is not at hand:
     /// the full structure if loaded, else the cached header entry, else the

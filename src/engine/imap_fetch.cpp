@@ -294,6 +294,27 @@ result<std::shared_ptr<const mime::message_structure>> imap_engine::impl::header
     return structure_of(m);
 }
 
+result<mime::message_summary> imap_engine::impl::download_summary_of(lazy_message& m,
+                                                                     const store::message_info& info) {
+    auto bytes = bytes_of(m);
+    if (!bytes) return unexpected(bytes.error());
+    if (m.summary) return *m.summary;
+    if (m.structure) return m.structure->summary();
+    if (const std::string* cached = cache_entry_of(m)) {
+        if (auto summary = mime::message_structure::peek_summary(*cached)) {
+            m.summary = *summary;
+            return *summary;
+        }
+    }
+    // Without parsing, as Dovecot sends a message: the store says the size
+    // as sent (W=), the file its size as stored; they differ by the bare
+    // LFs, and a NUL (sent as 0x80) may be anywhere: the reader converts
+    // both on the way. A file whose size is not the one listed is parsed.
+    if (info.crlf_size && (*bytes)->size() == info.size && *info.crlf_size >= info.size)
+        return mime::message_summary{info.size, *info.crlf_size, *info.crlf_size != info.size, true};
+    return summary_of(m);
+}
+
 const std::string* imap_engine::impl::cache_entry_of(lazy_message& m) {
     if (!m.cache_entry_read) {
         m.cache_entry_read = true;
@@ -375,11 +396,10 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                 const auto& cache_key = header_cache_key(section);
                 auto content = header_fields_from_cache(*selected, m.uid, cache_key, a.range());
                 if (!content && is_whole_message(section)) {
-                    auto summary = summary_of(m);
+                    auto summary = download_summary_of(m, t.info);
                     if (!summary) return unexpected(summary.error());
                     content = mime::whole_message_section(*summary);
                     mime::apply_partial(*content, a.range());
-                    if (auto message = bytes_of(m); !message) return unexpected(message.error());
                 }
                 if (!content) {
                     // HEADER.FIELDS(.NOT) come from the header block alone.

@@ -5,10 +5,12 @@
 #include "imap_connection.hpp"
 
 #include <mailaccess/auth/passwd_file.hpp>
+#include <mailaccess/maildir/maildir_store.hpp>
 #include <mailaccess/mime/message_structure.hpp>
 #include <mailaccess/store/memory_store.hpp>
 
 #include <catch2/catch.hpp>
+#include <maildir/temp_dir.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -272,4 +274,42 @@ TEST_CASE("ENVELOPE and HEADER.FIELDS from the header block alone match the whol
     CHECK(from_header.find("* 7 FETCH") != std::string::npos);
     CHECK(from_header.find("\"no body\"") != std::string::npos);
     CHECK(answers(true) == from_header);
+}
+
+TEST_CASE("BODY[] sent from the Maildir W= size equals BODY[] after a full parse",
+          "[engine][imap_engine][cache]") {
+    using namespace std::string_literals;
+    // Bare LFs (sent as CRLF) and a NUL (sent as 0x80), and a plain CRLF one.
+    const std::vector<std::string> bodies = {"Subject: bare\nX: y\n\nline one\nnul \0 here\nend\n"s,
+                                             "Subject: crlf\r\n\r\nbody\r\n"s};
+    auto fetch_all = [&](bool parse_first) {
+        test::temp_dir dir;
+        maildir::maildir_store_options o;
+        o.root = dir.path();
+        o.fsync = false;
+        maildir::maildir_store store(o);
+        REQUIRE(store.open_account("alice"));
+        int n = 0;
+        for (const auto& b : bodies) {
+            std::size_t lfs = 0;
+            for (std::size_t i = 0; i < b.size(); ++i) lfs += b[i] == '\n' && (i == 0 || b[i - 1] != '\r');
+            const std::string name = "170000000" + std::to_string(n) + ".M" + std::to_string(n) +
+                                     "P1.test,S=" + std::to_string(b.size()) +
+                                     ",W=" + std::to_string(b.size() + lfs) + ":2,";
+            std::ofstream(store.maildir_path("alice") / "cur" / name, std::ios::binary) << b;
+            ++n;
+        }
+        auto users = auth::passwd_file::parse("alice:{PLAIN}secret\n");
+        test::imap_connection c(store, users, std::make_shared<engine::recent_tracker>(), 100);
+        c.run();
+        REQUIRE(c.exchange("l LOGIN alice secret").find("l OK") != std::string::npos);
+        REQUIRE(c.exchange("s EXAMINE INBOX").find("s OK") != std::string::npos);
+        if (parse_first) REQUIRE(c.exchange("b FETCH 1:* BODYSTRUCTURE").find("b OK") != std::string::npos);
+        return c.exchange("f FETCH 1:* (RFC822.SIZE BODY.PEEK[])");
+    };
+    const std::string from_sizes = fetch_all(false);
+    REQUIRE(from_sizes.find("f OK") != std::string::npos);
+    CHECK(from_sizes.find("nul \x80 here\r\nend\r\n") != std::string::npos);
+    CHECK(from_sizes.find("Subject: bare\r\nX: y\r\n\r\n") != std::string::npos);
+    CHECK(from_sizes == fetch_all(true));
 }
