@@ -33,7 +33,10 @@ std::int64_t local_day(std::int64_t seconds, int zone_minutes) {
 // A message being matched: its listing entry, and the message bytes and
 // structure, read only when a key needs them.
 struct candidate {
-    const fetch_target& target;
+    // Its listing entry, referred to: a SEARCH looks at every message.
+    const store::message_info& info;
+    std::uint32_t seq = 0;
+    bool recent = false;
     imap_engine::impl& engine;
     imap_engine::impl::lazy_message message;
     std::error_code error;
@@ -77,7 +80,7 @@ struct matcher {
     }
 
     bool operator()(const key& k, candidate& c) {
-        const auto& info = c.target.info;
+        const auto& info = c.info;
         const auto& f = info.flags;
         const std::int64_t internal_day = local_day(info.internal_date, 0);
         switch (k.type) {
@@ -92,9 +95,9 @@ struct matcher {
             case key::kind::undraft: return !f.has(store::system_flag::draft);
             case key::kind::unflagged: return !f.has(store::system_flag::flagged);
             case key::kind::unseen: return !f.has(store::system_flag::seen);
-            case key::kind::recent: return c.target.recent;
-            case key::kind::new_: return c.target.recent && !f.has(store::system_flag::seen);
-            case key::kind::old: return !c.target.recent;
+            case key::kind::recent: return c.recent;
+            case key::kind::new_: return c.recent && !f.has(store::system_flag::seen);
+            case key::kind::old: return !c.recent;
             case key::kind::keyword: return k.keyword && has_keyword(f, k.keyword->str());
             case key::kind::unkeyword: return !k.keyword || !has_keyword(f, k.keyword->str());
             case key::kind::before: return internal_day < detail::to_unix(k.day) / 86400;
@@ -118,7 +121,7 @@ struct matcher {
                 return k.type == key::kind::larger ? size > k.number : size < k.number;
             }
             case key::kind::uid: return k.set && k.set->contains(info.uid, max_uid);
-            case key::kind::sequence: return k.set && k.set->contains(c.target.seq, max_seq);
+            case key::kind::sequence: return k.set && k.set->contains(c.seq, max_seq);
             case key::kind::modseq: return info.modseq >= k.number;
             case key::kind::not_: return !k.children.empty() && !(*this)(k.children[0], c);
             case key::kind::or_:
@@ -156,30 +159,30 @@ imap::command_reply imap_engine::impl::search(const imap::command& c, const imap
     }
     const auto ctx = report_context::for_command(c.body, enabled);
     imap::command_reply r = reply(imap::status_kind::ok, std::nullopt, "Search completed.");
-    std::vector<fetch_target> targets;
+    // Every message, paired with its listing entry (both in ascending UID
+    // order: one merge walk, no lookup and no copy each).
+    std::vector<std::pair<message_ref, const store::message_info*>> all;
     if (view->exists() > 0) {
         const imap::seq_range everything{1, view->exists()};
-        if (auto all = view->resolve(*imap::sequence_set::make(std::span(&everything, 1)), false)) {
-            // Both in ascending UID order: one merge walk, not a lookup each.
-            targets.reserve(all->size());
+        if (auto refs = view->resolve(*imap::sequence_set::make(std::span(&everything, 1)), false)) {
+            all.reserve(refs->size());
             auto next = listing.begin();
-            for (const auto& ref : *all) {
+            for (const auto& ref : *refs) {
                 while (next != listing.end() && next->uid < ref.uid) ++next;
-                if (next != listing.end() && next->uid == ref.uid)
-                    targets.push_back({ref.seq, ref.recent, *next, false});
+                if (next != listing.end() && next->uid == ref.uid) all.emplace_back(ref, &*next);
             }
         }
     }
-    matcher m{*this, view->exists(), targets.empty() ? 0 : targets.back().info.uid, charset};
+    matcher m{*this, view->exists(), all.empty() ? 0 : all.back().second->uid, charset};
     std::vector<std::uint32_t> hits;
     std::uint64_t highest = 0;
-    for (const auto& t : targets) {
-        candidate cand{t, *this, {t.info.uid, {}, {}, {}, {}, false, {}}, {}};
+    for (const auto& [ref, info] : all) {
+        candidate cand{*info, ref.seq, ref.recent, *this, {info->uid, {}, {}, {}, {}, false, {}}, {}};
         const bool match =
             std::all_of(s.keys.begin(), s.keys.end(), [&](const key& k) { return m(k, cand); });
         if (!match) continue;
-        hits.push_back(s.uid ? t.info.uid : t.seq);
-        highest = std::max(highest, t.info.modseq);
+        hits.push_back(s.uid ? info->uid : ref.seq);
+        highest = std::max(highest, info->modseq);
     }
     // RFC 7162 section 3.1.5: a MODSEQ key makes the answer carry the highest modseq.
     const bool modseq_key =
