@@ -47,10 +47,13 @@ result<void> imap_engine::impl::refresh() {
         status_cache = *st;
         return {};
     }
-    // Only what changed since the last refresh, merged into the listing.
-    auto delta = selected->list_changes(status_cache.highest_modseq);
+    // Only what changed since the last refresh, merged into the listing;
+    // when nothing arrived or went (flag changes only), not even the UIDs.
+    const bool same_messages =
+        st->uidvalidity == was.uidvalidity && st->uidnext == was.uidnext && st->messages == was.messages;
+    auto delta = selected->list_changes(status_cache.highest_modseq, !same_messages);
     if (!delta) return unexpected(delta.error());
-    if (!merge_changes(*delta)) {
+    if (!(same_messages ? update_changed(*delta) : merge_changes(*delta))) {
         // A UID neither listed before nor reported as changed: the store
         // broke the modseq contract; list everything.
         auto l = selected->list();
@@ -82,6 +85,20 @@ bool imap_engine::impl::merge_changes(store::mailbox_changes& delta) {
     }
     if (changed != delta.changed.end()) return false;
     listing = std::move(next);
+    return true;
+}
+
+bool imap_engine::impl::update_changed(store::mailbox_changes& delta) {
+    // All of them first, so a failure leaves the listing as it was.
+    std::vector<std::vector<store::message_info>::iterator> at;
+    at.reserve(delta.changed.size());
+    for (const auto& m : delta.changed) {
+        auto it = std::lower_bound(listing.begin(), listing.end(), m.uid,
+                                   [](const store::message_info& e, std::uint32_t u) { return e.uid < u; });
+        if (it == listing.end() || it->uid != m.uid) return false;  // an arrival after all
+        at.push_back(it);
+    }
+    for (std::size_t i = 0; i < at.size(); ++i) *at[i] = std::move(delta.changed[i]);
     return true;
 }
 

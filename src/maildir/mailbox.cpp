@@ -122,12 +122,12 @@ result<std::vector<message_info>> maildir_mailbox::list() {
     });
 }
 
-result<store::mailbox_changes> maildir_mailbox::list_changes(std::uint64_t modseq) {
+result<store::mailbox_changes> maildir_mailbox::list_changes(std::uint64_t modseq, bool with_uids) {
     return read_synced([&](folder_index& ix) {
         store::mailbox_changes out;
-        out.uids.reserve(ix.files.size());
+        if (with_uids) out.uids.reserve(ix.files.size());
         for (auto& f : ix.files) {
-            out.uids.push_back(f.uid);
+            if (with_uids) out.uids.push_back(f.uid);
             if (f.modseq > modseq) out.changed.push_back(folder_.info(f));
         }
         return out;
@@ -204,6 +204,12 @@ result<std::vector<message_info>> maildir_mailbox::store_flags(std::span<const s
             auto letters = folder_.letters_for_keywords(flags.keywords);
             if (!letters) return unexpected(letters.error());
         }
+        // STATUS's sums follow the change instead of being summed again.
+        auto& totals = ix.status_totals;
+        const bool totals_current = totals && totals->files == ix.files.size() &&
+                                    totals->highest_modseq == ix.highest_modseq &&
+                                    totals->scan_gen == ix.scan_gen && totals->next_uid == ix.next_uid &&
+                                    totals->uidvalidity == ix.uidvalidity;
         for (std::uint32_t uid : uids) {
             folder_file* f = ix.find(uid);
             if (f == nullptr) continue;
@@ -222,6 +228,13 @@ result<std::vector<message_info>> maildir_mailbox::store_flags(std::span<const s
                 f->in_new = false;
                 f->modseq = ++ix.highest_modseq;
                 ev.uids.push_back(uid);
+                if (totals_current &&
+                    old.has(store::system_flag::seen) != next.has(store::system_flag::seen)) {
+                    if (next.has(store::system_flag::seen))
+                        --totals->unseen;
+                    else
+                        ++totals->unseen;
+                }
             }
             out.push_back(folder_.info(*f));
         }
@@ -232,6 +245,7 @@ result<std::vector<message_info>> maildir_mailbox::store_flags(std::span<const s
             }
             if (auto ec = folder_.persist()) return unexpected(ec);
             folder_.note_own_change();
+            if (totals_current) totals->highest_modseq = ix.highest_modseq;
             note_quota_change(*state_, maildir_, folder_.dir() / "cur", 0, 0);
         }
     }

@@ -31,7 +31,7 @@ public:
 
     result<store::mailbox_status> status() override;
     result<std::vector<store::message_info>> list() override;
-    result<store::mailbox_changes> list_changes(std::uint64_t modseq) override;
+    result<store::mailbox_changes> list_changes(std::uint64_t modseq, bool with_uids) override;
     result<std::unique_ptr<store::message_source>> open(std::uint32_t uid) override;
     result<std::vector<store::message_info>> store_flags(std::span<const std::uint32_t> uids,
                                                          store::flag_mode mode,

@@ -739,9 +739,24 @@ TEST_CASE("list_changes gives what changed since a modseq, whoever changed it", 
     CHECK(none->changed.empty());
     CHECK(none->uids == std::vector<std::uint32_t>{a, b, c});
 
+    CHECK(before->unseen == 3);
     // Ours: a flag change, an arrival, an expunge.
     const std::uint32_t set_b[] = {b};
     REQUIRE(box->store_flags(set_b, store::flag_mode::add, flags({system_flag::seen})));
+    // STATUS's sums follow flag changes (kept, not summed again).
+    auto seen_one = box->status();
+    REQUIRE(seen_one);
+    CHECK(seen_one->unseen == 2);
+    REQUIRE(box->store_flags(set_b, store::flag_mode::remove, flags({system_flag::seen})));
+    CHECK(box->status()->unseen == 3);
+    REQUIRE(box->store_flags(set_b, store::flag_mode::add, flags({system_flag::seen})));
+    CHECK(box->status()->unseen == 2);
+    // Without UIDs, only what changed.
+    auto flags_only = box->list_changes(before->highest_modseq, false);
+    REQUIRE(flags_only);
+    CHECK(flags_only->uids.empty());
+    REQUIRE(flags_only->changed.size() == 1);
+    CHECK(flags_only->changed[0].uid == b);
     const auto d = append_message(*box, "d");
     const std::uint32_t set_a[] = {a};
     REQUIRE(box->expunge(set_a));

@@ -107,14 +107,17 @@ public:
     /// (arrivals included), so a listing from then, updated with `changed`
     /// and cut to `uids`, is the listing now. A session that re-reads the
     /// mailbox before each command pays for what changed, plus one UID per
-    /// message. The default filters `list()`.
-    virtual result<mailbox_changes> list_changes(std::uint64_t modseq) {
+    /// message, or nothing per message with `with_uids` false: `uids` is
+    /// then left empty, for a caller that knows from `status` that nothing
+    /// arrived or went (the same count and UIDNEXT). The default filters
+    /// `list()`.
+    virtual result<mailbox_changes> list_changes(std::uint64_t modseq, bool with_uids = true) {
         auto all = list();
         if (!all) return unexpected(all.error());
         mailbox_changes out;
-        out.uids.reserve(all->size());
+        if (with_uids) out.uids.reserve(all->size());
         for (auto& m : *all) {
-            out.uids.push_back(m.uid);
+            if (with_uids) out.uids.push_back(m.uid);
             if (m.modseq > modseq) out.changed.push_back(std::move(m));
         }
         return out;
