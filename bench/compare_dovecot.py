@@ -669,7 +669,8 @@ def measure(opt, work, run_dir, servers):
             inotify_instances = int(f.read())
     except (OSError, ValueError):
         pass
-    if "idle" in opt.workloads and inotify_instances is not None and inotify_instances < opt.idle_clients:
+    if ("idle" in opt.workloads and dovecot_runs(opt, "idle") and inotify_instances is not None
+            and inotify_instances < opt.idle_clients):
         # Dovecot watches the mailbox with inotify from every imap process;
         # past this limit its processes fall back to polling every
         # mailbox_idle_check_interval (30 s), which its fan-out then shows.
