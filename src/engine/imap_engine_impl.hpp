@@ -110,6 +110,7 @@ struct imap_engine::impl {
     // bytes: a header sync answered from cached structures and header fields
     // never opens a message file.
     struct lazy_message {
+        explicit lazy_message(std::uint32_t u) : uid(u) {}
         std::uint32_t uid = 0;
         std::shared_ptr<byte_source> bytes;
         std::shared_ptr<const mime::message_structure> structure;
@@ -133,6 +134,13 @@ struct imap_engine::impl {
     result<imap::envelope> envelope_of(lazy_message& m);
     /// The structure's cache entry (read once), or null when there is none.
     const std::string* cache_entry_of(lazy_message& m);
+    /// Takes the structure from this session's cache when the message has none.
+    void adopt_session_structure(lazy_message& m);
+    /// The summary without any I/O: from the structure this message or this
+    /// session's cache already holds; nothing otherwise.
+    std::optional<mime::message_summary> loaded_summary(lazy_message& m);
+    /// loaded_summary, else read off the store's cache entry; no parsing.
+    std::optional<mime::message_summary> cached_summary(lazy_message& m);
     /// RFC822.SIZE: as summary_of, but a size the store knows without
     /// reading (Maildir W=) is taken before parsing a message.
     result<std::uint64_t> rfc822_size_of(lazy_message& m, const store::message_info& info);

@@ -188,8 +188,8 @@ result<std::shared_ptr<byte_source>> imap_engine::impl::bytes_of(lazy_message& m
 }
 
 result<std::shared_ptr<const mime::message_structure>> imap_engine::impl::structure_of(lazy_message& m) {
+    adopt_session_structure(m);
     if (m.structure) return m.structure;
-    if (auto it = structures.find(m.uid); it != structures.end()) return m.structure = it->second;
     std::optional<mime::message_structure> structure;
     if (const std::string* cached = cache_entry_of(m)) {
         // A damaged or older-format entry is refused by deserialize and
@@ -223,27 +223,34 @@ const std::optional<std::string>& imap_engine::impl::header_cache_key(const imap
     return last_header_key;
 }
 
-result<mime::message_summary> imap_engine::impl::summary_of(lazy_message& m) {
-    if (m.summary) return *m.summary;
-    if (auto it = structures.find(m.uid); it != structures.end()) {
-        m.summary = it->second->summary();
-        return *m.summary;
-    }
+void imap_engine::impl::adopt_session_structure(lazy_message& m) {
+    if (m.structure) return;
+    if (auto it = structures.find(m.uid); it != structures.end()) m.structure = it->second;
+}
+
+std::optional<mime::message_summary> imap_engine::impl::loaded_summary(lazy_message& m) {
+    adopt_session_structure(m);
+    if (m.structure && !m.summary) m.summary = m.structure->summary();
+    return m.summary;
+}
+
+std::optional<mime::message_summary> imap_engine::impl::cached_summary(lazy_message& m) {
+    if (auto known = loaded_summary(m)) return known;
     if (const std::string* cached = cache_entry_of(m)) {
-        if (auto summary = mime::message_structure::peek_summary(*cached)) {
-            m.summary = *summary;
-            return *summary;
-        }
+        if (auto summary = mime::message_structure::peek_summary(*cached)) m.summary = *summary;
     }
+    return m.summary;
+}
+
+result<mime::message_summary> imap_engine::impl::summary_of(lazy_message& m) {
+    if (auto summary = cached_summary(m)) return *summary;
     auto s = structure_of(m);
     if (!s) return unexpected(s.error());
     return *m.summary;
 }
 
 result<imap::envelope> imap_engine::impl::envelope_of(lazy_message& m) {
-    if (!m.structure) {
-        if (auto it = structures.find(m.uid); it != structures.end()) m.structure = it->second;
-    }
+    adopt_session_structure(m);
     // The header entry first: what a header sync leaves (smaller, too).
     if (!m.structure && !m.header_structure) {
         if (auto cached = selected->cached(m.uid, header_structure_cache_key)) {
@@ -262,8 +269,7 @@ result<imap::envelope> imap_engine::impl::envelope_of(lazy_message& m) {
 }
 
 result<std::uint64_t> imap_engine::impl::rfc822_size_of(lazy_message& m, const store::message_info& info) {
-    if (m.summary) return m.summary->imap_size;
-    if (m.structure) return m.structure->imap_size();
+    if (auto known = loaded_summary(m)) return known->imap_size;
     if (info.crlf_size) return *info.crlf_size;  // no cache lookup at all
     auto summary = summary_of(m);
     if (!summary) return unexpected(summary.error());
@@ -272,9 +278,9 @@ result<std::uint64_t> imap_engine::impl::rfc822_size_of(lazy_message& m, const s
 
 result<std::shared_ptr<const mime::message_structure>> imap_engine::impl::header_structure_of(
     lazy_message& m) {
+    adopt_session_structure(m);
     if (m.structure) return m.structure;
     if (m.header_structure) return m.header_structure;
-    if (auto it = structures.find(m.uid); it != structures.end()) return m.structure = it->second;
     if (auto cached = selected->cached(m.uid, header_structure_cache_key)) {
         if (auto restored = mime::message_structure::deserialize(*cached))
             return m.header_structure = std::make_shared<const mime::message_structure>(std::move(*restored));
@@ -298,14 +304,7 @@ result<mime::message_summary> imap_engine::impl::download_summary_of(lazy_messag
                                                                      const store::message_info& info) {
     auto bytes = bytes_of(m);
     if (!bytes) return unexpected(bytes.error());
-    if (m.summary) return *m.summary;
-    if (m.structure) return m.structure->summary();
-    if (const std::string* cached = cache_entry_of(m)) {
-        if (auto summary = mime::message_structure::peek_summary(*cached)) {
-            m.summary = *summary;
-            return *summary;
-        }
-    }
+    if (auto summary = cached_summary(m)) return *summary;
     // Without parsing, as Dovecot sends a message: the store says the size
     // as sent (W=), the file its size as stored; they differ by the bare
     // LFs, and a NUL (sent as 0x80) may be anywhere: the reader converts
@@ -334,7 +333,7 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
     // Each item loads what it needs: a header sync's RFC822.SIZE and a
     // download's BODY[] only the summary, a cached HEADER.FIELDS nothing;
     // ENVELOPE, BODYSTRUCTURE and other sections the whole structure.
-    lazy_message m{t.info.uid, {}, {}, {}, {}, false, {}};
+    lazy_message m(t.info.uid);
     if (needs_whole_structure(atts)) {
         if (auto s = structure_of(m); !s) return unexpected(s.error());
     }

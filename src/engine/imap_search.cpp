@@ -177,7 +177,7 @@ imap::command_reply imap_engine::impl::search(const imap::command& c, const imap
     std::vector<std::uint32_t> hits;
     std::uint64_t highest = 0;
     for (const auto& [ref, info] : all) {
-        candidate cand{*info, ref.seq, ref.recent, *this, {info->uid, {}, {}, {}, {}, false, {}}, {}};
+        candidate cand{*info, ref.seq, ref.recent, *this, imap_engine::impl::lazy_message(info->uid), {}};
         const bool match =
             std::all_of(s.keys.begin(), s.keys.end(), [&](const key& k) { return m(k, cand); });
         if (!match) continue;

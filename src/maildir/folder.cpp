@@ -29,6 +29,12 @@ constexpr const char* keywords_name = "dovecot-keywords";
 
 }  // namespace
 
+bool folder_index::status_totals_current() const noexcept {
+    const auto& t = status_totals;
+    return t && t->files == files.size() && t->highest_modseq == highest_modseq && t->scan_gen == scan_gen &&
+           t->next_uid == next_uid && t->uidvalidity == uidvalidity;
+}
+
 folder_file* folder_index::find(std::uint32_t uid) {
     auto it = std::lower_bound(files.begin(), files.end(), uid,
                                [](const folder_file& f, std::uint32_t u) { return f.uid < u; });

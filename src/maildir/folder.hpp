@@ -96,6 +96,11 @@ struct folder_index {
     message_cache cache;
 
     folder_file* find(std::uint32_t uid);
+    /// True when status_totals were summed for the index as it is now: every
+    /// change that can move the sums moves one of the recorded fields (a flag
+    /// change the modseq, an arrival the next UID, a removal the count, a
+    /// rescan finding files renamed by others its generation).
+    bool status_totals_current() const noexcept;
     /// Every keyword letter some file carries (letters that are not free).
     std::string letters_in_use() const;
     uidlist to_uidlist() const;

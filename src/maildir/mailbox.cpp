@@ -94,12 +94,8 @@ result<store::mailbox_status> maildir_mailbox::status() {
         s.uidnext = ix.next_uid;
         s.highest_modseq = ix.highest_modseq;
         s.messages = static_cast<std::uint32_t>(ix.files.size());
-        // Every change that can move the sums moves one of these: a flag
-        // change the modseq, an arrival the next UID, a removal the count,
-        // a rescan (files renamed by others) its generation.
         auto& t = ix.status_totals;
-        if (!t || t->files != ix.files.size() || t->highest_modseq != ix.highest_modseq ||
-            t->scan_gen != ix.scan_gen || t->next_uid != ix.next_uid || t->uidvalidity != ix.uidvalidity) {
+        if (!ix.status_totals_current()) {
             t = folder_index::totals{
                 ix.files.size(), ix.highest_modseq, ix.scan_gen, ix.next_uid, ix.uidvalidity, 0, 0};
             for (auto& f : ix.files) {
@@ -206,10 +202,7 @@ result<std::vector<message_info>> maildir_mailbox::store_flags(std::span<const s
         }
         // STATUS's sums follow the change instead of being summed again.
         auto& totals = ix.status_totals;
-        const bool totals_current = totals && totals->files == ix.files.size() &&
-                                    totals->highest_modseq == ix.highest_modseq &&
-                                    totals->scan_gen == ix.scan_gen && totals->next_uid == ix.next_uid &&
-                                    totals->uidvalidity == ix.uidvalidity;
+        const bool totals_current = ix.status_totals_current();
         for (std::uint32_t uid : uids) {
             folder_file* f = ix.find(uid);
             if (f == nullptr) continue;
