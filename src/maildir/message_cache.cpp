@@ -267,6 +267,14 @@ void message_cache::refresh(const fs::path& dir) {
     scan_new();
 }
 
+std::uint32_t message_cache::key_id(std::string_view key) {
+    // Looked up by view: a std::string only for a key seen the first time.
+    if (auto it = key_ids_.find(key); it != key_ids_.end()) return it->second;
+    const auto id = static_cast<std::uint32_t>(key_ids_.size());
+    key_ids_.emplace(std::string(key), id);
+    return id;
+}
+
 void message_cache::scan_new() {
     // Nothing past a record that failed is trusted; a stale file is not indexed.
     if (fd_.get() < 0 || damaged_ || file_uidvalidity_ == 0 || file_uidvalidity_ != shape_.uidvalidity)
@@ -279,9 +287,7 @@ void message_cache::scan_new() {
         const std::size_t got = pread_full(fd_.get(), buf.data(), want, scanned_to_);
         const std::uint64_t base = scanned_to_;
         const auto r = scan_cache_records(std::string_view(buf.data(), got), [&](const cache_record& rec) {
-            auto [it, inserted] =
-                key_ids_.try_emplace(std::string(rec.key), static_cast<std::uint32_t>(key_ids_.size()));
-            slots_[slot_key(rec.uid, it->second)] =
+            slots_[slot_key(rec.uid, key_id(rec.key))] =
                 slot{base + rec.offset, static_cast<std::uint32_t>(rec.size)};
         });
         scanned_to_ += r.consumed;
@@ -370,9 +376,7 @@ message_cache::append_result message_cache::append(const fs::path& dir, std::uin
     if (file_size_ == before + rec.size()) {
         // Nobody else appended: our record is the whole tail, written in one
         // piece. Index it without reading it back.
-        auto [id, inserted] =
-            key_ids_.try_emplace(std::string(key), static_cast<std::uint32_t>(key_ids_.size()));
-        slots_[slot_key(uid, id->second)] = slot{before, static_cast<std::uint32_t>(rec.size())};
+        slots_[slot_key(uid, key_id(key))] = slot{before, static_cast<std::uint32_t>(rec.size())};
         scanned_to_ = file_size_;
         return append_result::stored;
     }

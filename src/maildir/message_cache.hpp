@@ -176,6 +176,8 @@ private:
     void close_file();
     void refresh(const std::filesystem::path& dir);
     void scan_new();
+    // The interned id of `key`, given one on first sight.
+    std::uint32_t key_id(std::string_view key);
     std::optional<std::string> read_slot(std::uint32_t uid, std::string_view key);
     std::uint64_t bound() const;
     std::error_code rewrite(const std::filesystem::path& dir, const std::filesystem::path& temp, bool fsync,
