@@ -60,8 +60,9 @@ struct imap_engine::impl {
     // changes do not fit it.
     bool merge_changes(store::mailbox_changes& delta);
     // The same for changes without UIDs (nothing arrived or went): replaces
-    // the changed entries; false (listing untouched) for an unknown UID.
-    bool update_changed(store::mailbox_changes& delta);
+    // the changed entries (copies: the view takes them too); false (listing
+    // untouched) for an unknown UID.
+    bool update_changed(const store::mailbox_changes& delta);
     store::mailbox_status status_cache;
     std::unique_ptr<mailbox_view> view;
     // Parsed MIME structures of messages this session fetched (bounded).

@@ -28,8 +28,11 @@ std::vector<std::uint32_t> recent_tracker::claim(std::string_view user, std::str
     auto& seen = highest_[std::string(user) + '\0' + std::string(mailbox)];
     if (seen.first != uidvalidity) seen = {uidvalidity, 0};
     std::vector<std::uint32_t> out;
-    for (const auto& m : listing)
-        if (m.uid > seen.second) out.push_back(m.uid);
+    // The listing ascends by UID: only its tail can be new.
+    const auto first_new =
+        std::upper_bound(listing.begin(), listing.end(), seen.second,
+                         [](std::uint32_t u, const store::message_info& m) { return u < m.uid; });
+    for (auto it = first_new; it != listing.end(); ++it) out.push_back(it->uid);
     if (!listing.empty()) seen.second = std::max(seen.second, listing.back().uid);
     return out;
 }
@@ -53,7 +56,15 @@ result<void> imap_engine::impl::refresh() {
         st->uidvalidity == was.uidvalidity && st->uidnext == was.uidnext && st->messages == was.messages;
     auto delta = selected->list_changes(status_cache.highest_modseq, !same_messages);
     if (!delta) return unexpected(delta.error());
-    if (!(same_messages ? update_changed(*delta) : merge_changes(*delta))) {
+    if (same_messages && update_changed(*delta)) {
+        // Flag changes only: nothing new to claim \Recent for, and the view
+        // takes just the changed messages.
+        if (!view->update_flags(delta->changed, *st))
+            return unexpected(make_error_code(store::errc::corrupt));
+        status_cache = *st;
+        return {};
+    }
+    if (same_messages || !merge_changes(*delta)) {
         // A UID neither listed before nor reported as changed: the store
         // broke the modseq contract; list everything.
         auto l = selected->list();
@@ -88,7 +99,7 @@ bool imap_engine::impl::merge_changes(store::mailbox_changes& delta) {
     return true;
 }
 
-bool imap_engine::impl::update_changed(store::mailbox_changes& delta) {
+bool imap_engine::impl::update_changed(const store::mailbox_changes& delta) {
     // All of them first, so a failure leaves the listing as it was.
     std::vector<std::vector<store::message_info>::iterator> at;
     at.reserve(delta.changed.size());
@@ -98,7 +109,7 @@ bool imap_engine::impl::update_changed(store::mailbox_changes& delta) {
         if (it == listing.end() || it->uid != m.uid) return false;  // an arrival after all
         at.push_back(it);
     }
-    for (std::size_t i = 0; i < at.size(); ++i) *at[i] = std::move(delta.changed[i]);
+    for (std::size_t i = 0; i < at.size(); ++i) *at[i] = delta.changed[i];  // kept for the view
     return true;
 }
 

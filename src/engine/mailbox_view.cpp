@@ -347,8 +347,26 @@ void mailbox_view::apply(entry& e, const store::message_info& m, bool announced)
         owed |= modseq_owed;
     }
     if (!announced || owed == 0) return;  // new messages: the client fetches them whole
-    if ((e.state & owed_bits) == 0) ++pending_changes_;
+    if ((e.state & owed_bits) == 0) {
+        ++pending_changes_;
+        owed_uids_.push_back(e.uid);
+    }
     e.state = static_cast<std::uint8_t>(e.state | owed);
+}
+
+bool mailbox_view::update_flags(std::span<const store::message_info> changed,
+                                const store::mailbox_status& status) {
+    if (status.uidvalidity != uidvalidity_) return false;
+    const auto announced_end = entries_.begin() + announced_;
+    for (const store::message_info& m : changed) {
+        const auto it = std::lower_bound(entries_.begin(), entries_.end(), m.uid,
+                                         [](const entry& e, std::uint32_t u) { return e.uid < u; });
+        if (it == entries_.end() || it->uid != m.uid || (it->state & expunged_bit) != 0) continue;
+        apply(*it, m, it < announced_end);
+    }
+    highest_modseq_ = std::max(highest_modseq_, status.highest_modseq);
+    uidnext_ = std::max(uidnext_, status.uidnext);
+    return true;
 }
 
 bool mailbox_view::update(std::span<const store::message_info> listing, const store::mailbox_status& status,
@@ -531,15 +549,25 @@ void mailbox_view::flush(const report_context& ctx, std::vector<imap::response>&
     }
 
     if (pending_changes_ != 0) {
-        for (std::size_t i = 0; i < announced_; ++i) {
-            entry& e = entries_[i];
-            if ((e.state & owed_bits) == 0) continue;
+        // Only the entries that owe something, in sequence order: a flag
+        // change elsewhere costs this session O(log n), not a walk of the
+        // mailbox. UIDs whose debt was settled meanwhile (own STORE, FETCH
+        // FLAGS, expunge) are skipped by their state.
+        std::sort(owed_uids_.begin(), owed_uids_.end());
+        owed_uids_.erase(std::unique(owed_uids_.begin(), owed_uids_.end()), owed_uids_.end());
+        const auto end = entries_.begin() + announced_;
+        for (const std::uint32_t uid : owed_uids_) {
+            const auto it = std::lower_bound(entries_.begin(), end, uid,
+                                             [](const entry& e, std::uint32_t u) { return e.uid < u; });
+            if (it == end || it->uid != uid || (it->state & owed_bits) == 0) continue;
             // A bare mod-sequence change matters only to CONDSTORE clients.
-            if ((e.state & flags_owed) != 0 || modseq) out.push_back(make_fetch(i, ctx, true));
-            e.state = static_cast<std::uint8_t>(e.state & ~owed_bits);
+            if ((it->state & flags_owed) != 0 || modseq)
+                out.push_back(make_fetch(static_cast<std::size_t>(it - entries_.begin()), ctx, true));
+            it->state = static_cast<std::uint8_t>(it->state & ~owed_bits);
         }
         pending_changes_ = 0;
     }
+    owed_uids_.clear();
 
     if (pending_expunges_ != 0 && ctx.qresync && options_.persistent_modseq)
         out.push_back(ok_with(

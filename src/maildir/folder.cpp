@@ -50,7 +50,7 @@ std::string folder_index::letters_in_use() const {
 }
 
 uidlist folder_index::to_uidlist() const {
-    uidlist l{uidvalidity, next_uid, highest_modseq, {}};
+    uidlist l{uidvalidity, next_uid, highest_modseq, {}, {}};
     l.entries.reserve(files.size());
     for (const auto& f : files) l.entries.push_back({f.uid, f.modseq, std::string(basename_of(f.filename))});
     return l;
@@ -186,15 +186,23 @@ std::error_code folder::load_uidlist(bool& force_scan, bool& rewrite) const {
         auto parsed = parse_uidlist("3 V" + std::to_string(ix.uidvalidity) + " N1\n" + tail->substr(0, len));
         if (parsed && (parsed->entries.empty() || ix.files.empty() ||
                        parsed->entries.front().uid > ix.files.back().uid)) {
+            // Flag changes first: their UIDs are older than any new entry.
+            // A line's file was renamed by the writer: forgetting the old
+            // name keeps the scan from counting that as a foreign change.
+            for (const modseq_update& u : parsed->updates)
+                if (folder_file* f = ix.find(u.uid); f != nullptr && u.modseq > f->modseq) {
+                    f->modseq = u.modseq;
+                    f->filename.clear();
+                }
             for (auto& e : parsed->entries) {
                 folder_file f;
                 f.uid = e.uid;
                 f.modseq = e.modseq;
                 ix.by_base[e.basename] = e.uid;
                 ix.files.push_back(std::move(f));
-                ix.highest_modseq = std::max(ix.highest_modseq, e.modseq);
                 ix.next_uid = std::max(ix.next_uid, e.uid + 1);
             }
+            ix.highest_modseq = std::max(ix.highest_modseq, parsed->highest_modseq);
             auto fst = stamp_of(ix.uidlist_fd.get());
             if (!fst) return fst.error();
             ix.uidlist_stamp = *fst;
@@ -214,6 +222,7 @@ std::error_code folder::load_uidlist(bool& force_scan, bool& rewrite) const {
     ix.uidlist_fd.reset();
     ix.uidlist_stamp = file_stamp{};
     ix.uidlist_clean = 0;
+    ix.uidlist_update_bytes = 0;
     force_scan = true;
 
     uidlist list;
@@ -224,7 +233,7 @@ std::error_code folder::load_uidlist(bool& force_scan, bool& rewrite) const {
             auto parsed = parse_uidlist(*dovecot);
             if (parsed) list = std::move(*parsed);
         }
-        if (list.uidvalidity == 0) list = uidlist{state_->new_uidvalidity(), 1, 1, {}};
+        if (list.uidvalidity == 0) list = uidlist{state_->new_uidvalidity(), 1, 1, {}, {}};
         rewrite = true;
     } else {
         fd_guard fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
@@ -248,7 +257,11 @@ std::error_code folder::load_uidlist(bool& force_scan, bool& rewrite) const {
     ix.files.reserve(list.entries.size());
     for (auto& e : list.entries) {
         folder_file f;
-        if (auto it = old.find(e.basename); it != old.end()) f = std::move(it->second);
+        if (auto it = old.find(e.basename); it != old.end()) {
+            f = std::move(it->second);
+            // Changed by the list's writer (see the tail case above).
+            if (f.modseq != e.modseq) f.filename.clear();
+        }
         f.uid = e.uid;
         f.modseq = e.modseq;
         ix.by_base[std::move(e.basename)] = e.uid;
@@ -408,6 +421,7 @@ std::error_code folder::persist() const {
     }
     ix.uidlist_stamp = *st;
     ix.uidlist_clean = text.size();
+    ix.uidlist_update_bytes = 0;
     ix.uidlist_fd = std::move(fd);
     note_cache();
     return {};
@@ -417,9 +431,7 @@ std::error_code folder::persist() const {
 // above the header's next UID advances it (see parse_uidlist). The header
 // catches up at the next full rewrite.
 std::error_code folder::write_lines(const std::vector<const folder_file*>& added) const {
-    folder_index& ix = *index_;
     if (added.empty()) return {};
-    if (ix.uidlist_fd.get() < 0 || ix.uidlist_clean != ix.uidlist_stamp.size) return persist();
     std::string text;
     for (const folder_file* f : added) {
         text += std::to_string(f->uid);
@@ -429,6 +441,29 @@ std::error_code folder::write_lines(const std::vector<const folder_file*>& added
         text += basename_of(f->filename);
         text += '\n';
     }
+    return append_lines(text);
+}
+
+std::error_code folder::persist_modseqs(std::span<const std::uint32_t> uids) const {
+    folder_index& ix = *index_;
+    if (uids.empty()) return {};
+    if (ix.uidlist_fd.get() < 0 || ix.uidlist_clean != ix.uidlist_stamp.size) return persist();
+    // Rewritten (folding the short lines in) once they outweigh the list,
+    // so the file stays within twice its compact size.
+    const std::uint64_t entry_bytes = ix.uidlist_clean - std::min(ix.uidlist_clean, ix.uidlist_update_bytes);
+    if (ix.uidlist_update_bytes > std::max<std::uint64_t>(256 * 1024, entry_bytes)) return persist();
+    std::string text;
+    for (const std::uint32_t uid : uids)
+        if (const folder_file* f = ix.find(uid)) text += serialize_modseq_update({uid, f->modseq});
+    if (auto ec = append_lines(text)) return ec;
+    ix.uidlist_update_bytes += text.size();
+    return {};
+}
+
+std::error_code folder::append_lines(std::string_view text) const {
+    folder_index& ix = *index_;
+    if (text.empty()) return {};
+    if (ix.uidlist_fd.get() < 0 || ix.uidlist_clean != ix.uidlist_stamp.size) return persist();
     const int fd = ix.uidlist_fd.get();
     std::size_t done = 0;
     while (done < text.size()) {
@@ -442,7 +477,7 @@ std::error_code folder::write_lines(const std::vector<const folder_file*>& added
         done += static_cast<std::size_t>(n);
     }
     // fdatasync covers the new size: the lines are durable before any UID
-    // in them is acknowledged.
+    // or modseq in them is acknowledged.
     if (state_->options.fsync && ::fdatasync(fd) != 0) {
         ix.valid = false;
         return errno_code(errno);

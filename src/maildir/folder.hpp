@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <system_error>
 #include <unordered_map>
@@ -73,6 +74,8 @@ struct folder_index {
     fd_guard uidlist_fd;
     file_stamp uidlist_stamp;
     std::uint64_t uidlist_clean = 0;
+    // Bytes of short modseq lines appended since the last full rewrite.
+    std::uint64_t uidlist_update_bytes = 0;
     file_stamp keywords_file;
     file_stamp cur_dir, new_dir;     // at the last scan, taken before reading them
     std::int64_t scanned_at_ns = 0;  // wall clock before the last scan
@@ -168,6 +171,11 @@ public:
     /// Durably rewrites the UID list from the index.
     std::error_code persist() const;
 
+    /// Durably records the index's modseqs of `uids` (after a flag change):
+    /// appends one short line each to the UID list instead of rewriting it,
+    /// and rewrites it only when those lines outgrow the list.
+    std::error_code persist_modseqs(std::span<const std::uint32_t> uids) const;
+
     /// Gives UIDs to `files`, already renamed into cur/ (and that directory
     /// fsync'd), and durably appends them to the UID list. Precondition: a
     /// sync (at least with `scan == false`) under the same lock. UIDs are
@@ -211,6 +219,9 @@ private:
     result<sync_changes> sync_impl(bool read_write, bool scan) const;
     std::error_code load_uidlist(bool& force_scan, bool& rewrite) const;
     std::error_code write_lines(const std::vector<const folder_file*>& added) const;
+    // Appends complete lines after `uidlist_clean`, fdatasync'd; a full
+    // rewrite instead when the file is not ours as we last wrote it.
+    std::error_code append_lines(std::string_view text) const;
     void stat_file(folder_file& f) const;
 
     state_ptr state_;

@@ -236,7 +236,7 @@ result<std::vector<message_info>> maildir_mailbox::store_flags(std::span<const s
                 folder_.invalidate();
                 return unexpected(ec);
             }
-            if (auto ec = folder_.persist()) return unexpected(ec);
+            if (auto ec = folder_.persist_modseqs(ev.uids)) return unexpected(ec);
             folder_.note_own_change();
             if (totals_current) totals->highest_modseq = ix.highest_modseq;
             note_quota_change(*state_, maildir_, folder_.dir() / "cur", 0, 0);

@@ -79,9 +79,30 @@ result<uidlist> parse_uidlist(std::string_view text) {
         body = nl == std::string_view::npos ? std::string_view{} : body.substr(nl + 1);
         if (line.empty()) continue;
         uidlist_entry e;
-        if (!parse_number(next_token(line), e.uid) || e.uid <= last_uid ||
+        if (!parse_number(next_token(line), e.uid) || e.uid == 0 ||
             e.uid == std::numeric_limits<std::uint32_t>::max())
             return unexpected(store::errc::corrupt);
+        if (format == 3 && line.find(':') == std::string_view::npos) {
+            // "<uid> M<modseq>": a later modseq of a message listed before.
+            modseq_update u{e.uid, 0};
+            while (!line.empty()) {
+                const std::string_view field = next_token(line);
+                if (field.empty()) continue;
+                if (field[0] == 'M' && !parse_number(field.substr(1), u.modseq))
+                    return unexpected(store::errc::corrupt);
+            }
+            if (u.modseq == 0) return unexpected(store::errc::corrupt);
+            out.highest_modseq = std::max(out.highest_modseq, u.modseq);
+            const auto it =
+                std::lower_bound(out.entries.begin(), out.entries.end(), u.uid,
+                                 [](const uidlist_entry& x, std::uint32_t uid) { return x.uid < uid; });
+            if (it != out.entries.end() && it->uid == u.uid)
+                it->modseq = std::max(it->modseq, u.modseq);
+            else
+                out.updates.push_back(u);
+            continue;
+        }
+        if (e.uid <= last_uid) return unexpected(store::errc::corrupt);
         std::string_view name;
         if (format == 3) {
             // Extension fields up to the ':' that starts the file name.
@@ -108,6 +129,14 @@ result<uidlist> parse_uidlist(std::string_view text) {
     }
     // Dovecot repairs a next UID that lags the list the same way.
     if (out.next_uid <= last_uid) out.next_uid = last_uid + 1;
+    return out;
+}
+
+std::string serialize_modseq_update(const modseq_update& update) {
+    std::string out = std::to_string(update.uid);
+    out += " M";
+    out += std::to_string(update.modseq);
+    out += '\n';
     return out;
 }
 

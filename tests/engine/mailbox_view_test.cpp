@@ -6,8 +6,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -475,6 +477,62 @@ TEST_CASE("flag changes by other sessions (RFC 3501 section 5.2, RFC 7162 exampl
         CHECK(flush(v, ctx(imap::cmd::noop{})) ==
               lines({"* 2 EXPUNGE", "* 6 FETCH (FLAGS (\\Answered \\Deleted))"}));
     }
+}
+
+TEST_CASE("update_flags answers as update with the whole listing", "[engine][mailbox_view]") {
+    // Random flag changes by "other sessions", a few at a time, some
+    // expunges and arrivals in between (those go through update in both);
+    // the two views must owe and send the same responses throughout.
+    std::uint64_t state = 0x9e3779b97f4a7c15ull;
+    auto next = [&](std::uint32_t n) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return static_cast<std::uint32_t>(state % n);
+    };
+    constexpr std::string_view flag_texts[] = {"",          "\\Seen",  "\\Seen \\Flagged",
+                                               "\\Deleted", "$Label1", "\\Answered $Work"};
+    auto listing = range(1, 60);
+    std::uint32_t uidnext = 61;
+    std::uint64_t modseq = 1;
+    mailbox_view full(listing, status(uidnext, modseq), {}), quick(listing, status(uidnext, modseq), {});
+    const report_context contexts[] = {ctx(imap::cmd::noop{}), ctx(imap::cmd::noop{}, condstore()),
+                                       ctx(fetch_cmd(false)), ctx(store_cmd(true), condstore())};
+    for (int round = 0; round < 2000; ++round) {
+        const auto pick = next(10);
+        if (pick == 0 && listing.size() > 10) {
+            listing.erase(listing.begin() + next(static_cast<std::uint32_t>(listing.size())));
+            REQUIRE(full.update(listing, status(uidnext, ++modseq)));
+            REQUIRE(quick.update(listing, status(uidnext, modseq)));
+        } else if (pick == 1) {
+            listing.push_back(msg(uidnext++, "", ++modseq));
+            REQUIRE(full.update(listing, status(uidnext, modseq)));
+            REQUIRE(quick.update(listing, status(uidnext, modseq)));
+        } else {
+            std::vector<std::size_t> at;
+            for (std::uint32_t k = next(4); k > 0; --k)
+                at.push_back(next(static_cast<std::uint32_t>(listing.size())));
+            std::sort(at.begin(), at.end());
+            at.erase(std::unique(at.begin(), at.end()), at.end());
+            std::vector<store::message_info> changed;
+            for (const std::size_t i : at) {
+                listing[i].flags = flags(flag_texts[next(std::size(flag_texts))]);
+                listing[i].modseq = ++modseq;
+                changed.push_back(listing[i]);
+            }
+            REQUIRE(full.update(listing, status(uidnext, modseq)));
+            REQUIRE(quick.update_flags(changed, status(uidnext, modseq)));
+        }
+        if (next(3) == 0) {
+            const report_context& c = contexts[next(std::size(contexts))];
+            INFO("round " << round);
+            REQUIRE(flush(full, c) == flush(quick, c));
+        }
+        CHECK(full.has_pending() == quick.has_pending());
+        CHECK(full.highest_modseq() == quick.highest_modseq());
+    }
+    CHECK(flush(full, contexts[1]) == flush(quick, contexts[1]));
+    CHECK_FALSE(quick.update_flags({}, status(uidnext, modseq, 1)));  // another UIDVALIDITY
 }
 
 TEST_CASE("a bare mod-sequence change matters only under CONDSTORE", "[engine][mailbox_view]") {

@@ -26,12 +26,41 @@ TEST_CASE("uidlist parses Dovecot's version 3 files", "[maildir][uidlist]") {
 }
 
 TEST_CASE("uidlist round-trips with modseqs", "[maildir][uidlist]") {
-    uidlist l{42, 10, 17, {{1, 3, "a,S=1"}, {4, 17, "b c,S=2"}}};
+    uidlist l{42, 10, 17, {{1, 3, "a,S=1"}, {4, 17, "b c,S=2"}}, {}};
     const std::string text = serialize_uidlist(l);
     CHECK(text == "3 V42 N10 M17\n1 M3 :a,S=1\n4 M17 :b c,S=2\n");
     auto back = parse_uidlist(text);
     REQUIRE(back);
     CHECK(*back == l);
+}
+
+TEST_CASE("uidlist folds appended modseq lines into their entries", "[maildir][uidlist]") {
+    // Flag changes append "<uid> M<modseq>"; the header's M lags behind them.
+    auto list =
+        parse_uidlist("3 V42 N10 M17\n1 M3 :a,S=1\n4 M17 :b,S=2\n1 M18\n4 M19\n1 M20\n6 M21 :c,S=3\n");
+    REQUIRE(list);
+    REQUIRE(list->entries.size() == 3);
+    CHECK(list->entries[0] == uidlist_entry{1, 20, "a,S=1"});
+    CHECK(list->entries[1] == uidlist_entry{4, 19, "b,S=2"});
+    CHECK(list->entries[2] == uidlist_entry{6, 21, "c,S=3"});
+    CHECK(list->highest_modseq == 21u);
+    CHECK(list->updates.empty());
+    // A modseq never goes back, whatever the line order.
+    auto older = parse_uidlist("3 V42 N10 M17\n1 M9 :a\n1 M5\n");
+    REQUIRE(older);
+    CHECK(older->entries[0].modseq == 9u);
+    // Lines for UIDs not listed (a tail read on its own, a removed message)
+    // are handed back in file order.
+    auto tail = parse_uidlist("3 V42 N1\n7 M30\n3 M31\n");
+    REQUIRE(tail);
+    CHECK(tail->entries.empty());
+    CHECK(tail->updates == std::vector<modseq_update>{{7, 30}, {3, 31}});
+    CHECK(tail->highest_modseq == 31u);
+    CHECK(serialize_modseq_update({7, 30}) == "7 M30\n");
+    for (const char* bad : {"3 V1 N9\n5 M0\n", "3 V1 N9\n5 Mx\n", "3 V1 N9\n0 M3\n", "3 V1 N9\n5\n"}) {
+        INFO(bad);
+        CHECK(parse_uidlist(bad).error() == store::errc::corrupt);
+    }
 }
 
 TEST_CASE("uidlist accepts version 1 and repairs a lagging next UID", "[maildir][uidlist]") {

@@ -797,3 +797,62 @@ TEST_CASE("list_changes gives what changed since a modseq, whoever changed it", 
         if (m.modseq > mid->highest_modseq) newer.push_back(m.uid);
     CHECK(newer == std::vector<std::uint32_t>{b, c});
 }
+
+TEST_CASE("a flag change appends its modseq to the UID list, and modseqs survive a reload",
+          "[maildir][index]") {
+    temp_dir dir;
+    maildir::maildir_store s(options_for(dir)), other(options_for(dir));
+    auto box = open_box(s, "alice", "INBOX");
+    append_message(*box, "a");
+    const auto b = append_message(*box, "b");
+    append_message(*box, "c");
+    auto box_other = open_box(other, "alice", "INBOX");
+    REQUIRE(box_other->status());  // loaded before the change: it reads the appended line
+    const fs::path uidlist = s.maildir_path("alice") / "mailaccess-uidlist";
+    const std::string before = slurp(uidlist);
+
+    const std::uint32_t set_b[] = {b};
+    REQUIRE(box->store_flags(set_b, store::flag_mode::add, flags({system_flag::seen})));
+    auto after = box->status();
+    REQUIRE(after);
+    const std::string text = slurp(uidlist);
+    // Not rewritten: one short line more.
+    CHECK(text == before + std::to_string(b) + " M" + std::to_string(after->highest_modseq) + "\n");
+
+    auto modseq_of = [&](store::mailbox& m, std::uint32_t uid) {
+        auto all = m.list();
+        REQUIRE(all);
+        for (const auto& info : *all)
+            if (info.uid == uid) return info.modseq;
+        FAIL("no such UID");
+        return std::uint64_t{0};
+    };
+    CHECK(modseq_of(*box_other, b) == after->highest_modseq);
+    CHECK(box_other->status()->highest_modseq == after->highest_modseq);
+    {
+        maildir::maildir_store fresh(options_for(dir));
+        auto again = open_box(fresh, "alice", "INBOX");
+        CHECK(modseq_of(*again, b) == after->highest_modseq);
+        CHECK(again->status()->highest_modseq == after->highest_modseq);
+    }
+
+    // The short lines are folded in by a full rewrite once they outweigh the
+    // list, and nothing is lost by it.
+    std::size_t largest = text.size();
+    bool rewritten = false;
+    for (int i = 0; i < 40000 && !rewritten; ++i) {
+        REQUIRE(box->store_flags(set_b, i % 2 ? store::flag_mode::add : store::flag_mode::remove,
+                                 flags({system_flag::seen})));
+        const auto size = fs::file_size(uidlist);
+        rewritten = size < largest;
+        largest = std::max<std::size_t>(largest, size);
+    }
+    CHECK(rewritten);
+    CHECK(largest > 256 * 1024);
+    const auto last = box->status()->highest_modseq;
+    maildir::maildir_store fresh(options_for(dir));
+    auto again = open_box(fresh, "alice", "INBOX");
+    CHECK(modseq_of(*again, b) == last);
+    CHECK(again->status()->highest_modseq == last);
+    CHECK(modseq_of(*box_other, b) == last);
+}

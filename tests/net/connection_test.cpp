@@ -228,8 +228,9 @@ TEST_CASE("a store change reaches an idling session while its read is pending", 
 
     const auto t0 = std::chrono::steady_clock::now();
     s.board.post("hello");  // from this thread, as another session's change would be
-    CHECK(c.read_line() == "* hello");
-    CHECK(seconds_since(t0) < 1.0);
+    CHECK(c.read_line(15s) == "* hello");
+    // Pushed, not found by the 60 s poll (a loose bound: CI machines are busy).
+    CHECK(seconds_since(t0) < 15.0);
 
     // A burst is coalesced into few polls, and nothing is lost.
     for (int i = 0; i < 200; ++i) s.board.post(std::to_string(i));
@@ -288,8 +289,8 @@ TEST_CASE("the idle poll finds changes nobody announced", "[net][driver][idle]")
     s.start_idle(c);
     const auto t0 = std::chrono::steady_clock::now();
     s.board.post("dropped into new/", false);  // no notification
-    CHECK(c.read_line() == "* dropped into new/");
-    CHECK(seconds_since(t0) < 1.0);
+    CHECK(c.read_line(15s) == "* dropped into new/");
+    CHECK(seconds_since(t0) < 15.0);  // the poll ran (any bound far below "never")
     CHECK(c.write("DONE\r\n"));
     CHECK(c.read_line() == "+OK idle done");
     const int polls = s.board.polls();

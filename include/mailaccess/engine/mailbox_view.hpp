@@ -243,6 +243,15 @@ public:
                               const store::mailbox_status& status,
                               std::span<const std::uint32_t> recent_uids = {});
 
+    /// `update` for flag changes alone: `changed` (UID-ascending) are the
+    /// messages whose flags or mod-sequence moved, and the mailbox holds the
+    /// same messages as at the last `update` (same UIDNEXT and count).
+    /// O(changed * log n) instead of a merge with the whole listing; the
+    /// same result as `update` with the full listing. Returns false, and
+    /// changes nothing, on a UIDVALIDITY change.
+    [[nodiscard]] bool update_flags(std::span<const store::message_info> changed,
+                                    const store::mailbox_status& status);
+
     /// The session's own EXPUNGE, UID EXPUNGE, MOVE or CLOSE removed `uids`
     /// (`mailbox::expunge`'s result, any order): they become
     /// expunged-pending, and the next `flush` with `allow_expunge` sends
@@ -364,10 +373,11 @@ private:
     std::vector<std::string> keywords_;  // every keyword seen, ASCII-case-insensitively sorted
     view_options options_;
     std::uint32_t announced_ = 0;
-    std::uint32_t recent_ = 0;            // announced entries with \Recent
-    std::uint32_t pending_expunges_ = 0;  // announced entries marked expunged
-    std::uint32_t pending_changes_ = 0;   // announced entries with a FETCH owed
-    bool keywords_changed_ = false;       // FLAGS/PERMANENTFLAGS owed
+    std::uint32_t recent_ = 0;              // announced entries with \Recent
+    std::uint32_t pending_expunges_ = 0;    // announced entries marked expunged
+    std::uint32_t pending_changes_ = 0;     // announced entries with a FETCH owed
+    std::vector<std::uint32_t> owed_uids_;  // their UIDs (and some settled since), unsorted
+    bool keywords_changed_ = false;         // FLAGS/PERMANENTFLAGS owed
     std::uint32_t uidvalidity_ = 0;
     std::uint32_t uidnext_ = 1;
     std::uint64_t highest_modseq_ = 0;
