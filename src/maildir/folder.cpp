@@ -62,14 +62,22 @@ folder::folder(state_ptr st, fs::path dir)
       index_(state_->index_for(dir_)),
       index_mutex_(state_->mutex_for(dir_ / uidlist_lock_name)) {}
 
-std::optional<fs::path> folder::known_path(std::uint32_t uid) const {
+fd_guard folder::open_known(std::uint32_t uid) const {
     // The index changes only under the folder lock, whose first half is
     // this mutex: holding it is enough to read a consistent entry.
     std::lock_guard guard(*index_mutex_);
-    if (!index_->valid) return std::nullopt;
+    errno = ENOENT;
+    if (!index_->valid) return fd_guard();
     const folder_file* f = index_->find(uid);
-    if (f == nullptr || f->filename.empty()) return std::nullopt;
-    return file_path(*f);
+    if (f == nullptr || f->filename.empty()) return fd_guard();
+    return open_file(*f);
+}
+
+fd_guard folder::open_file(const folder_file& f) const {
+    const folder_index& ix = *index_;
+    const int dir = f.in_new ? ix.new_fd.get() : ix.cur_fd.get();
+    if (dir >= 0) return fd_guard(::openat(dir, f.filename.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    return fd_guard(::open(file_path(f).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
 }
 
 fs::path folder::file_path(const folder_file& f) const {
@@ -299,6 +307,18 @@ result<sync_changes> folder::sync_impl(bool read_write, bool scan) const {
     auto nw = stamp_of(dir_ / "new");
     if (!nw) return unexpected(nw.error());
     if (!cur->exists || !nw->exists) return unexpected(errc::no_such_mailbox);
+    // The held directories must still be the ones at our path (a folder
+    // renamed or deleted and made again has new ones).
+    auto hold = [&](fd_guard& fd, std::uint64_t& ino, const file_stamp& at_path, const char* name) {
+        if (fd.get() >= 0 && ino == at_path.ino) return;
+        fd = fd_guard(::open((dir_ / name).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        ino = at_path.ino;
+        if (fd.get() < 0) return;  // opened by path instead
+        auto st = stamp_of(fd.get());
+        if (!st || st->ino != at_path.ino) fd.reset();  // replaced in between: by path until the next sync
+    };
+    hold(ix.cur_fd, ix.cur_fd_ino, *cur, "cur");
+    hold(ix.new_fd, ix.new_fd_ino, *nw, "new");
     auto racy = [&](const file_stamp& s) {
         return is_racy(std::max(s.mtime_ns, s.ctime_ns), ix.scanned_at_ns);
     };
@@ -558,7 +578,10 @@ store::flag_set folder::flags_of(const folder_file& f, const keyword_table& keyw
 void folder::stat_file(folder_file& f) const {
     if (f.stat_known) return;
     struct stat sb {};
-    if (::stat(file_path(f).c_str(), &sb) != 0) return;  // gone: zeros, as a listing race gives
+    const int dir = f.in_new ? index_->new_fd.get() : index_->cur_fd.get();
+    const int r = dir >= 0 ? ::fstatat(dir, f.filename.c_str(), &sb, AT_SYMLINK_NOFOLLOW)
+                           : ::lstat(file_path(f).c_str(), &sb);
+    if (r != 0) return;  // gone: zeros, as a listing race gives
     f.mtime = static_cast<std::int64_t>(sb.st_mtime);
     f.stat_size = static_cast<std::uint64_t>(sb.st_size);
     f.stat_known = true;

@@ -77,7 +77,11 @@ struct folder_index {
     // Bytes of short modseq lines appended since the last full rewrite.
     std::uint64_t uidlist_update_bytes = 0;
     file_stamp keywords_file;
-    file_stamp cur_dir, new_dir;     // at the last scan, taken before reading them
+    file_stamp cur_dir, new_dir;  // at the last scan, taken before reading them
+    // cur/ and new/ held open (checked against their inodes at each sync):
+    // a message opens by its name alone instead of walking the whole path.
+    fd_guard cur_fd, new_fd;
+    std::uint64_t cur_fd_ino = 0, new_fd_ino = 0;
     std::int64_t scanned_at_ns = 0;  // wall clock before the last scan
     // STATUS's sums (unseen, size) and the index state they were summed
     // for: recomputed only after something changed, not at every status().
@@ -144,11 +148,15 @@ public:
     /// On error the index is invalidated.
     result<sync_changes> sync(bool read_write, bool scan = true) const;
 
-    /// Where `uid`'s file was when this process last looked, read under the
-    /// in-process mutex only (no flock, no sync, no system call): a hint
-    /// for `maildir_mailbox::open`, which verifies it by opening the file.
-    /// Nothing when the index is not loaded or does not know the file.
-    std::optional<std::filesystem::path> known_path(std::uint32_t uid) const;
+    /// Opens `uid`'s file where this process last saw it, under the
+    /// in-process mutex only (no flock, no sync): the fast path of
+    /// `maildir_mailbox::open`. An invalid fd when the index is not loaded,
+    /// does not know the file, or the name no longer opens (errno set).
+    fd_guard open_known(std::uint32_t uid) const;
+
+    /// Opens `f` for reading (under the lock). An invalid fd on failure,
+    /// with errno set.
+    fd_guard open_file(const folder_file& f) const;
 
     /// The index; valid to use (and change) while holding the lock.
     folder_index& index() const noexcept { return *index_; }

@@ -140,7 +140,7 @@ result<std::unique_ptr<store::message_source>> maildir_mailbox::open(std::uint32
     // it, so a name that still opens is this UID's message. Only a name that
     // does not (or an index that does not know it) costs the folder lock and
     // a sync below; Dovecot likewise syncs per command, not per message.
-    if (auto known = folder_.known_path(uid)) fd = fd_guard(::open(known->c_str(), O_RDONLY | O_CLOEXEC));
+    fd = folder_.open_known(uid);
     if (fd.get() < 0) {
         auto lock = folder_.lock();
         if (!lock) return unexpected(lock.error());
@@ -160,7 +160,7 @@ result<std::unique_ptr<store::message_source>> maildir_mailbox::open(std::uint32
                 break;
             }
             // Opened under the lock: no flag rename of ours can move it in between.
-            fd = fd_guard(::open(folder_.file_path(*f).c_str(), O_RDONLY | O_CLOEXEC));
+            fd = folder_.open_file(*f);
             if (fd.get() >= 0) {
                 failed = {};
                 break;
