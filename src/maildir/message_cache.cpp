@@ -234,6 +234,12 @@ void message_cache::refresh(const fs::path& dir) {
         scan_new();
         return;
     }
+    // No file when last looked, a moment ago: a body download of a folder
+    // without a cache would otherwise look the path up per message. One
+    // made meanwhile by another process is seen within the interval.
+    if (fd_.get() < 0 && path_checked_at_ != std::chrono::steady_clock::time_point{} &&
+        now - path_checked_at_ < path_check_interval)
+        return;
     path_checked_at_ = now;
     const fs::path path = dir / cache_file_name;
     if (::lstat(path.c_str(), &sb) != 0 || !S_ISREG(sb.st_mode)) {
@@ -462,6 +468,7 @@ std::error_code message_cache::rewrite(const fs::path& dir, const fs::path& temp
     if (auto ec = fsync_dir(dir, fsync)) return fail(ec);
     repair_failed_at_.reset();
     close_file();
+    path_checked_at_ = {};  // the file we just made: look at the path now
     refresh(dir);
     return {};
 }

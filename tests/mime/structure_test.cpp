@@ -274,7 +274,8 @@ TEST_CASE("the cache form round-trips and refuses damage", "[mime][structure][ca
 }
 
 TEST_CASE("section_reader: partial ranges through the CRLF conversion", "[mime][section]") {
-    const std::string m = std::string("A: b\n\nx\ny\r\n\n\0z\n", 15);
+    // NULs (sent as 0x80) alone, adjacent, and last on a line.
+    const std::string m = std::string("A: b\n\nx\ny\r\n\n\0z\0\0w\0\n", 19);
     string_source src(m);
     const auto s = mime::parse_structure(m);
     std::string sent = to_crlf(m);
