@@ -14,6 +14,7 @@
 #include <mailaccess/mime/binary_view.hpp>
 #include <mailaccess/mime/body_structure_view.hpp>
 #include <mailaccess/mime/error.hpp>
+#include <mailaccess/mime/header_selection.hpp>
 #include <mailaccess/mime/section_view.hpp>
 #include <mailaccess/mime/structure_parser.hpp>
 #include <mailaccess/store/error.hpp>
@@ -86,13 +87,10 @@ std::optional<std::string> read_header_block(byte_source& message) {
             }
             head.resize(got);
         }
-        // An empty line: LF, then CRLF or LF (the parser's rule for ends).
-        for (std::size_t lf = head.find('\n', scanned > 1 ? scanned - 2 : 0); lf != std::string::npos;
-             lf = head.find('\n', lf + 1)) {
-            std::size_t after = lf + 1;
-            if (after < head.size() && head[after] == '\r') ++after;
-            if (after < head.size() && head[after] == '\n') {
-                head.resize(after + 1);
+        // The empty line that ends it, as the structure parser finds it.
+        if (head.size() > scanned) {
+            if (auto size = mime::header_block_size(head)) {
+                head.resize(*size);
                 return head;
             }
         }
@@ -399,6 +397,19 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                     if (!summary) return unexpected(summary.error());
                     content = mime::whole_message_section(*summary);
                     mime::apply_partial(*content, a.range());
+                }
+                const bool fields = section.text() == imap::section_text::header_fields ||
+                                    section.text() == imap::section_text::header_fields_not;
+                if (!content && fields && section.part().empty()) {
+                    // A header sync's first look at a message: the fields
+                    // straight from the start of the file, nothing parsed.
+                    auto message = bytes_of(m);
+                    if (!message) return unexpected(message.error());
+                    if (auto head = read_header_block(**message)) {
+                        content = mime::header_fields_section(*head, section, std::nullopt);
+                        header_fields_to_cache(*selected, m.uid, cache_key, *content->generated);
+                        mime::apply_partial(*content, a.range());
+                    }
                 }
                 if (!content) {
                     // HEADER.FIELDS(.NOT) come from the header block alone.

@@ -57,4 +57,15 @@ std::string select_header_fields_not(std::string_view header, std::span<const st
     return out;
 }
 
+std::optional<std::size_t> header_block_size(std::string_view message) noexcept {
+    // Line by line: a line is empty when it is "\n" or "\r\n" (the parser's
+    // blank line; "\r\r\n" is not one).
+    for (std::size_t start = 0;;) {
+        const std::size_t lf = message.find('\n', start);
+        if (lf == std::string_view::npos) return std::nullopt;
+        if (lf == start || (lf == start + 1 && message[start] == '\r')) return lf + 1;
+        start = lf + 1;
+    }
+}
+
 }  // namespace mailaccess::mime

@@ -34,19 +34,34 @@ section_content body_of(const message_structure& s, std::uint32_t index) {
 }
 
 // Bare LF to CRLF and NUL to 0x80, for generated sections.
-std::string as_sent(std::string_view raw, bool nul_to_0x80) {
+// Bare LFs as CRLF and NULs as 0x80, as every section is sent.
+std::string as_sent(std::string_view raw) {
     std::string out;
-    out.reserve(raw.size());
+    out.reserve(raw.size() + 16);
     char prev = '\0';
     for (char c : raw) {
         if (c == '\n' && prev != '\r') out.push_back('\r');
-        out.push_back(c == '\0' && nul_to_0x80 ? '\x80' : c);
+        out.push_back(c == '\0' ? '\x80' : c);
         prev = c;
     }
     return out;
 }
 
 }  // namespace
+
+section_content header_fields_section(std::string_view header, const imap::section_spec& section,
+                                      std::optional<imap::partial> partial) {
+    MAILACCESS_ASSERT(section.text() == imap::section_text::header_fields ||
+                      section.text() == imap::section_text::header_fields_not);
+    const std::string selected = section.text() == imap::section_text::header_fields
+                                     ? select_header_fields(header, section.fields())
+                                     : select_header_fields_not(header, section.fields());
+    section_content c;
+    c.generated = as_sent(selected);
+    c.full_size = c.generated->size();
+    apply_partial(c, partial);
+    return c;
+}
 
 std::uint32_t find_part(const message_structure& s, std::span<const std::uint32_t> numbers) noexcept {
     const auto& parts = s.parts();
@@ -149,13 +164,7 @@ result<section_content> resolve_section(const message_structure& s, const imap::
                 got += *n;
             }
             header.resize(got);
-            const std::string selected = section.text() == imap::section_text::header_fields
-                                             ? select_header_fields(header, section.fields())
-                                             : select_header_fields_not(header, section.fields());
-            c = section_content();
-            c.generated = as_sent(selected, s.has_nul());
-            c.full_size = c.generated->size();
-            break;
+            return header_fields_section(header, section, partial);
         }
         case imap::section_text::mime: break;  // excluded by section_spec's invariants without part numbers
     }

@@ -14,6 +14,7 @@
 #include <mailaccess/imap/response.hpp>
 #include <mailaccess/mime/binary_view.hpp>
 #include <mailaccess/mime/body_structure_view.hpp>
+#include <mailaccess/mime/header_selection.hpp>
 #include <mailaccess/mime/section_view.hpp>
 
 #include "../support/string_source.hpp"
@@ -190,6 +191,22 @@ void fuzz_one(const fuzz::steered_input& steered) {
     if (as_entry) {
         check(peeked_summary.has_value() && *peeked_summary == as_entry->summary());
         check(peeked_envelope.has_value() && *peeked_envelope == as_entry->envelope());
+    }
+
+    // The header block found without parsing (a server's header sync) is
+    // the one the parser found, and so are the fields taken from it.
+    const auto head = mime::header_block_size(input);
+    check(head ? *head == s.root().header_size : s.root().header_size == input.size());
+    {
+        string_source src{std::string(input)};
+        auto spec = imap::section_spec::make({}, imap::section_text::header_fields_not, {"Subject"});
+        check(spec.has_value());
+        auto by_structure = mime::resolve_section(s, *spec, imap::partial{2, 40}, src);
+        check(by_structure.has_value());
+        const auto direct = mime::header_fields_section(
+            input.substr(0, static_cast<std::size_t>(s.root().header_size)), *spec, imap::partial{2, 40});
+        check(direct.generated == by_structure->generated && direct.skip == by_structure->skip &&
+              direct.size == by_structure->size && direct.origin == by_structure->origin);
     }
 
     check_views(s, input);

@@ -3,6 +3,7 @@
 #include <mailaccess/mime/binary_view.hpp>
 #include <mailaccess/mime/body_structure_view.hpp>
 #include <mailaccess/mime/error.hpp>
+#include <mailaccess/mime/header_selection.hpp>
 #include <mailaccess/mime/section_view.hpp>
 
 #include "support/split_feed.hpp"
@@ -457,4 +458,33 @@ TEST_CASE("hostile: 100000 From fields", "[mime][limits][hostile]") {
     CHECK(s.envelope().from.size() == 10000);
     CHECK(s.envelope().sender.size() == 10000);
     CHECK(s.root().body_size == 6);
+}
+
+TEST_CASE("header_block_size ends the header where the structure parser does", "[mime][structure]") {
+    const std::string_view cases[] = {"A: b\r\n\r\nbody",
+                                      "A: b\n\nbody",
+                                      "\r\nbody",
+                                      "\nbody",
+                                      "A: b\r\n\r\n",
+                                      "A: b\r\n",
+                                      "A: b",
+                                      "",
+                                      "A: b\r\r\n\r\nx",
+                                      "A: b\n\r\n",
+                                      "A: b\n c\n\nx\n\ny",
+                                      "A: b\r\n \r\n\r\nx",
+                                      "\r\r\n\n",
+                                      "A: \0b\r\n\r\n"};
+    for (const std::string_view m : cases) {
+        INFO(m);
+        const auto parsed = mime::parse_structure(m);
+        const auto size = mime::header_block_size(m);
+        if (size)
+            CHECK(*size == parsed.root().header_size);
+        else
+            CHECK(parsed.root().header_size == m.size());
+    }
+    CHECK(mime::header_block_size("A: b\r\n\r\nbody") == 8u);
+    CHECK(mime::header_block_size("\nbody") == 1u);
+    CHECK_FALSE(mime::header_block_size("A: b\r\n"));
 }

@@ -6,6 +6,8 @@
 
 #include <mailaccess/core/api.hpp>
 
+#include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -36,5 +38,13 @@ MAILACCESS_API std::string select_header_fields(std::string_view header, std::sp
 /// which has no body and no blank line"), and an empty header gives "".
 MAILACCESS_API std::string select_header_fields_not(std::string_view header,
                                                     std::span<const std::string> names);
+
+/// The size of the header block at the start of `message` (RFC 5322 section
+/// 2.1), as `parse_structure` ends the top-level header: through the first
+/// empty line ("\r\n" or a bare "\n", also as the very first line), that
+/// line included. Nothing when `message` holds no empty line (then all of it
+/// is header, or more of it is needed to tell). Lets a server answer
+/// HEADER.FIELDS from the header block alone, without a parse.
+MAILACCESS_API std::optional<std::size_t> header_block_size(std::string_view message) noexcept;
 
 }  // namespace mailaccess::mime

@@ -103,6 +103,17 @@ MAILACCESS_API result<section_content> resolve_section(const message_structure& 
                                                        byte_source& message,
                                                        std::size_t max_header_size = 1024 * 1024);
 
+/// `HEADER.FIELDS (...)` or `HEADER.FIELDS.NOT (...)` (the text of
+/// `section`; its part numbers are not looked at) of a header block, before
+/// `partial`: what `resolve_section` gives for that section of the message
+/// or part whose header block `header` is (its first `max_header_size`
+/// bytes). With `header_block_size`, a server answers a header sync from the
+/// start of each file without parsing it. Precondition: `section.text()` is
+/// header_fields or header_fields_not.
+MAILACCESS_API section_content header_fields_section(std::string_view header,
+                                                     const imap::section_spec& section,
+                                                     std::optional<imap::partial> partial);
+
 /// `BODY[]`, the whole message, from its summary alone: what
 /// `resolve_section` gives for an empty section before `partial`. A server
 /// that knows the summary (`message_structure::peek_summary`) need not
