@@ -132,7 +132,13 @@ struct imap_engine::impl {
     result<mime::message_summary> summary_of(lazy_message& m);
     /// Its ENVELOPE: from the structure when it is loaded, else decoded
     /// alone from the cache entry, else from structure_of.
-    result<imap::envelope> envelope_of(lazy_message& m);
+    /// `cache_header`: as for header_structure_of.
+    result<imap::envelope> envelope_of(lazy_message& m, bool cache_header = true);
+    /// Its ENVELOPE in wire form, for a session without UTF8=ACCEPT: the
+    /// store's cache entry of it, else made from envelope_of and cached
+    /// (instead of the header structure: a warm header sync then decodes,
+    /// builds and writes nothing per message).
+    result<imap::envelope_text> envelope_text_of(lazy_message& m);
     /// The structure's cache entry (read once), or null when there is none.
     const std::string* cache_entry_of(lazy_message& m);
     /// Takes the structure from this session's cache when the message has none.
@@ -152,9 +158,10 @@ struct imap_engine::impl {
     /// A structure whose root header (and ENVELOPE) is the message's, made
     /// from the header block alone when the whole structure is not at hand:
     /// the full structure if loaded, else the cached header entry, else the
-    /// header read and parsed (and cached). What a first header sync needs
-    /// without reading every message to its end.
-    result<std::shared_ptr<const mime::message_structure>> header_structure_of(lazy_message& m);
+    /// header read and parsed (and cached when `cache_it`). What a first
+    /// header sync needs without reading every message to its end.
+    result<std::shared_ptr<const mime::message_structure>> header_structure_of(lazy_message& m,
+                                                                               bool cache_it = true);
     /// The message cache key of a HEADER.FIELDS section (none for sections
     /// not cached), remembered for the last section asked about.
     const std::optional<std::string>& header_cache_key(const imap::section_spec& section);

@@ -63,6 +63,8 @@ const std::string structure_cache_key =
 // The structure of the header block alone (header_structure_of): same format.
 const std::string header_structure_cache_key =
     "mime.header." + std::to_string(mime::message_structure::format_version);
+// ENVELOPE in wire form (imap::envelope_text); the version changes with it.
+const std::string envelope_text_cache_key = "imap.envelope.1";
 // A header block longer than this is left to the full parse.
 constexpr std::size_t max_header_read = 1024 * 1024;
 
@@ -247,7 +249,19 @@ result<mime::message_summary> imap_engine::impl::summary_of(lazy_message& m) {
     return *m.summary;
 }
 
-result<imap::envelope> imap_engine::impl::envelope_of(lazy_message& m) {
+result<imap::envelope_text> imap_engine::impl::envelope_text_of(lazy_message& m) {
+    if (auto cached = selected->cached(m.uid, envelope_text_cache_key)) {
+        // Checked, not trusted: a damaged entry is made again.
+        if (auto text = imap::envelope_text::make(std::move(*cached))) return std::move(*text);
+    }
+    auto envelope = envelope_of(m, false);
+    if (!envelope) return unexpected(envelope.error());
+    auto text = imap::envelope_text::from(*envelope);
+    selected->cache(m.uid, envelope_text_cache_key, text.text());
+    return text;
+}
+
+result<imap::envelope> imap_engine::impl::envelope_of(lazy_message& m, bool cache_header) {
     adopt_session_structure(m);
     // The header entry first: what a header sync leaves (smaller, too).
     if (!m.structure && !m.header_structure) {
@@ -261,7 +275,7 @@ result<imap::envelope> imap_engine::impl::envelope_of(lazy_message& m) {
         }
     }
     // The ENVELOPE is the header's: no need to read the message to its end.
-    auto s = header_structure_of(m);
+    auto s = header_structure_of(m, cache_header);
     if (!s) return unexpected(s.error());
     return (*s)->envelope();
 }
@@ -274,8 +288,8 @@ result<std::uint64_t> imap_engine::impl::rfc822_size_of(lazy_message& m, const s
     return summary->imap_size;
 }
 
-result<std::shared_ptr<const mime::message_structure>> imap_engine::impl::header_structure_of(
-    lazy_message& m) {
+result<std::shared_ptr<const mime::message_structure>> imap_engine::impl::header_structure_of(lazy_message& m,
+                                                                                              bool cache_it) {
     adopt_session_structure(m);
     if (m.structure) return m.structure;
     if (m.header_structure) return m.header_structure;
@@ -291,7 +305,7 @@ result<std::shared_ptr<const mime::message_structure>> imap_engine::impl::header
         // Only when the parser ends the header where we cut it: otherwise its
         // view of this header could differ from the whole message's.
         if (parsed.root().header_size == head->size()) {
-            selected->cache(m.uid, header_structure_cache_key, parsed.serialize());
+            if (cache_it) selected->cache(m.uid, header_structure_cache_key, parsed.serialize());
             return m.header_structure = std::make_shared<const mime::message_structure>(std::move(parsed));
         }
     }
@@ -360,6 +374,12 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                 break;
             }
             case k::envelope: {
+                if (!enabled.utf8_accept) {
+                    auto text = envelope_text_of(m);
+                    if (!text) return unexpected(text.error());
+                    f.items.emplace_back(imap::fetch_item_types::envelope_wire{std::move(*text)});
+                    break;
+                }
                 auto envelope = envelope_of(m);
                 if (!envelope) return unexpected(envelope.error());
                 f.items.emplace_back(imap::fetch_item_types::envelope{std::move(*envelope)});

@@ -738,6 +738,17 @@ result<fetch_data> fetch_view::to_fetch_data() const {
     return d;
 }
 
+std::optional<envelope_text> envelope_text::make(std::string text) {
+    // The grammar's own check, without building anything: the view parser's
+    // envelope rule over the text alone, default options (no 8-bit quoted
+    // strings, the bounded depth).
+    fetch_view scratch;
+    view_parser p{text, parse_cursor(text), scratch, detail::literal_context{{}}, false, {}};
+    envelope_view ignored;
+    if (!p.envelope(false, ignored) || !p.in.at_end()) return std::nullopt;
+    return envelope_text(std::move(text));
+}
+
 namespace {
 
 // "* " nz-number SP "FETCH" SP "(" msg-att... ")" CRLF, the prefix checked.

@@ -358,6 +358,7 @@ struct data_writer {
         out.raw("ENVELOPE ");
         write(out, r.value);
     }
+    void operator()(const fetch_item_types::envelope_wire& r) { out.raw("ENVELOPE ").raw(r.value.text()); }
     void operator()(const fetch_item_types::body& r) {
         out.raw(r.extended ? "BODYSTRUCTURE " : "BODY ");
         write(out, r.value, r.extended);
@@ -483,6 +484,12 @@ void write(writer& out, const envelope& e) {
     out.sp();
     write_addresses(out, e.bcc);
     out.sp().nstring(e.in_reply_to).sp().nstring(e.message_id).raw(')');
+}
+
+envelope_text envelope_text::from(const envelope& e) {
+    writer w;  // no UTF8=ACCEPT: 8-bit strings become literals, valid everywhere
+    write(w, e);
+    return envelope_text(std::string(w.buffer()));
 }
 
 void write(writer& out, const body_structure& b, bool extended) {

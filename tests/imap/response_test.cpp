@@ -283,6 +283,51 @@ envelope rfc3501_envelope() {
 
 }  // namespace
 
+TEST_CASE("an ENVELOPE in wire form is sent as the envelope it was made from", "[imap][response]") {
+    envelope e = rfc3501_envelope();
+    e.subject = "Caf\xc3\xa9 \"quoted\" \\ back";  // 8-bit: a literal, escapes in a quoted one
+    e.in_reply_to = "line one\r\nline two";        // CR LF: a literal
+    e.bcc = {{"", std::nullopt, "x", std::nullopt}};
+    const envelope_text text = envelope_text::from(e);
+    fetch_data typed;
+    typed.seq = 3;
+    typed.items.push_back(fetch_item_types::envelope{e});
+    fetch_data preformatted;
+    preformatted.seq = 3;
+    preformatted.items.push_back(fetch_item_types::envelope_wire{text});
+    // The same bytes as the typed item in a session without UTF8=ACCEPT.
+    CHECK(wire(preformatted) == wire(typed));
+    // ... also in one with it (literals are valid there too), and they parse
+    // back to the envelope.
+    writer_options utf8;
+    utf8.utf8_accept = true;
+    const std::string bytes = wire(preformatted, utf8);
+    CHECK(bytes == wire(typed));
+    framer f(framer_role::client);
+    f.feed(bytes);
+    REQUIRE(std::holds_alternative<framer::message_ready>(f.next()));
+    auto parsed = checked_parse(f.message(), f.literals());
+    REQUIRE(parsed);
+    CHECK(*parsed == response{typed});
+
+    // make() takes back what from() made, and nothing but one envelope.
+    auto again = envelope_text::make(text.text());
+    REQUIRE(again);
+    CHECK(*again == text);
+    const std::string plain = envelope_text::from(rfc3501_envelope()).text();
+    for (const std::string& bad :
+         {std::string(), std::string("NIL"), plain + " ", plain + ")", "(" + plain,
+          plain.substr(0, plain.size() - 1),
+          std::string("(\"d\" \"s\" NIL NIL NIL NIL NIL NIL NIL)"),              // one field short
+          std::string("(\"d\" \"s\xc3\xa9\" NIL NIL NIL NIL NIL NIL NIL NIL)"),  // 8-bit quoted
+          std::string("(\"d\" {3}\r\nab NIL NIL NIL NIL NIL NIL NIL NIL)"),      // short literal
+          std::string("(\"d\" \"s\" ((NIL NIL \"a\")) NIL NIL NIL NIL NIL NIL NIL)")}) {
+        INFO(bad);
+        CHECK_FALSE(envelope_text::make(bad));
+    }
+    CHECK(envelope_text::make("(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)"));
+}
+
 TEST_CASE("RFC 3501 section 7.4.2 FETCH with ENVELOPE and BODY", "[imap][response]") {
     body_structure b;
     b.params = {{"CHARSET", "US-ASCII"}};

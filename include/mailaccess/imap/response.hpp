@@ -342,6 +342,33 @@ struct envelope {
     friend bool operator==(const envelope&, const envelope&) = default;
 };
 
+/// An ENVELOPE in its wire form (RFC 3501 section 7.4.2), for a server that
+/// keeps envelopes serialized (in a cache) and sends them without building
+/// an `envelope` and writing it again. It always holds exactly one
+/// `envelope` of the grammar whose strings are quoted 7-bit text, NIL or
+/// literals, so it is valid in any session (UTF8=ACCEPT or not): made by
+/// `from`, or checked by `make`. The response parser reads ENVELOPE into
+/// `envelope`, never into this.
+///
+/// Thread safety: distinct objects safe, shared const objects safe.
+class MAILACCESS_API envelope_text {
+public:
+    /// `e` as `write` sends it in a session without UTF8=ACCEPT.
+    static envelope_text from(const envelope& e);
+    /// `text` when it is exactly that form of one envelope; nullopt for
+    /// anything else (say, a damaged cache entry).
+    static std::optional<envelope_text> make(std::string text);
+
+    /// The wire form, "(" ... ")".
+    const std::string& text() const noexcept { return text_; }
+
+    friend bool operator==(const envelope_text&, const envelope_text&) = default;
+
+private:
+    explicit envelope_text(std::string text) noexcept : text_(std::move(text)) {}
+    std::string text_;
+};
+
 /// A `body-extension` (RFC 3501 section 9): nstring, number or a list.
 struct body_extension {
     std::variant<std::optional<std::string>, std::uint32_t, std::vector<body_extension>> value;
@@ -446,6 +473,11 @@ struct envelope {
     imap::envelope value;
     friend bool operator==(const envelope&, const envelope&) = default;
 };
+/// ENVELOPE written from its wire form (server side; see `envelope_text`).
+struct envelope_wire {
+    envelope_text value;
+    friend bool operator==(const envelope_wire&, const envelope_wire&) = default;
+};
 /// BODY (`extended == false`) or BODYSTRUCTURE (`extended == true`).
 struct body {
     body_structure value;
@@ -464,7 +496,8 @@ struct binary_size {
 using fetch_item =
     std::variant<fetch_item_types::uid, fetch_item_types::flags, fetch_item_types::internaldate,
                  fetch_item_types::rfc822_size, fetch_item_types::modseq, fetch_item_types::envelope,
-                 fetch_item_types::body, fetch_item_types::binary_size, fetch_body_section>;
+                 fetch_item_types::body, fetch_item_types::binary_size, fetch_body_section,
+                 fetch_item_types::envelope_wire>;
 
 /// `* seq FETCH (item ...)` (RFC 3501 section 7.4.2). Precondition when
 /// writing: `items` is not empty and `seq` is non-zero.
