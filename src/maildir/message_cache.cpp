@@ -29,6 +29,8 @@ constexpr std::chrono::seconds repair_retry_after{60};
 // How long refresh() trusts the open descriptor to still be the file at the
 // path when it has links left (see refresh).
 constexpr std::chrono::seconds path_check_interval{1};
+// How much read_slot reads at once (see message_cache::ahead_).
+constexpr std::uint64_t read_ahead = 64 * 1024;
 
 // CRC-32 (IEEE 802.3, reflected) by slicing-by-8: eight tables let the
 // loop take eight bytes a step instead of one, about four times the speed
@@ -206,6 +208,7 @@ std::uint64_t message_cache::bound() const {
 
 void message_cache::close_file() {
     fd_.reset();
+    ahead_.clear();
     writable_ = false;
     dev_ = ino_ = 0;
     file_uidvalidity_ = 0;
@@ -220,6 +223,7 @@ void message_cache::close_file() {
 // Follows the path to the file now there (another process may have replaced
 // it) and indexes the records appended since the last scan.
 void message_cache::refresh(const fs::path& dir) {
+    ahead_.clear();  // whatever changed, the next lookup reads the disk again
     struct stat sb {};
     // Every lookup miss and append refreshes: by the open descriptor, which
     // needs no path lookup (those were a quarter of a first header sync).
@@ -312,13 +316,23 @@ std::optional<std::string> message_cache::read_slot(std::uint32_t uid, std::stri
     if (k == key_ids_.end()) return std::nullopt;
     const auto it = slots_.find(slot_key(uid, k->second));
     if (it == slots_.end()) return std::nullopt;
-    std::string buf(it->second.size, '\0');
-    const std::size_t got = pread_full(fd_.get(), buf.data(), buf.size(), it->second.offset);
+    const slot& at = it->second;
+    if (at.offset < ahead_offset_ || at.offset + at.size > ahead_offset_ + ahead_.size()) {
+        const std::uint64_t to_end = file_size_ > at.offset ? file_size_ - at.offset : 0;
+        ahead_.resize(
+            static_cast<std::size_t>(std::max<std::uint64_t>(at.size, std::min(to_end, read_ahead))));
+        ahead_.resize(pread_full(fd_.get(), ahead_.data(), ahead_.size(), at.offset));
+        ahead_offset_ = at.offset;
+    }
+    std::string buf;
+    if (at.offset + at.size <= ahead_offset_ + ahead_.size())
+        buf.assign(ahead_, static_cast<std::size_t>(at.offset - ahead_offset_), at.size);
     // Verified again, checksum included: the bytes may have changed on disk
     // since the scan, and a flipped byte must never be returned.
     cache_record rec;
-    if (got != buf.size() || parse_cache_record(buf, rec) != cache_scan_stop::end || rec.size != buf.size() ||
-        rec.uid != uid || rec.key != key) {
+    if (buf.size() != at.size || parse_cache_record(buf, rec) != cache_scan_stop::end ||
+        rec.size != buf.size() || rec.uid != uid || rec.key != key) {
+        ahead_.clear();
         slots_.erase(it);
         damaged_ = true;
         return std::nullopt;
@@ -397,6 +411,9 @@ message_cache::append_result message_cache::append(const fs::path& dir, std::uin
 std::error_code message_cache::repair(const fs::path& dir, const fs::path& temp, bool fsync) {
     std::lock_guard lock(mutex_);
     if (!folder_known_) return {};
+    // Under the folder lock: the file another process may have just made
+    // must be seen (not replaced) even if we found none a moment ago.
+    path_checked_at_ = {};
     refresh(dir);
     const bool usable = fd_.get() >= 0 && file_uidvalidity_ == shape_.uidvalidity;
     const bool torn = usable && scanned_to_ < file_size_ && !is_racy(file_mtime_ns_, wall_clock_ns());

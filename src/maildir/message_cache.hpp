@@ -207,6 +207,12 @@ private:
     };
     std::unordered_map<std::string, std::uint32_t, key_hash, std::equal_to<>> key_ids_;
     std::unordered_map<std::uint64_t, slot> slots_;
+    // Bytes of the file read ahead of a lookup, from `ahead_offset_`: a FETCH
+    // asks for its messages' entries in UID order, which is the order a
+    // first sync appended them in, so one read serves a run of lookups.
+    // Dropped whenever the file may have changed (refresh, append, close).
+    std::string ahead_;
+    std::uint64_t ahead_offset_ = 0;
 };
 
 }  // namespace mailaccess::maildir::detail
