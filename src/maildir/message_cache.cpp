@@ -15,8 +15,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view header_magic{"MACACHE\x01", 8};
-constexpr std::uint32_t record_magic = 0x5243414d;  // "MACR"
+constexpr std::string_view header_magic{"MACACHE\x02", 8};  // 2: CRC-32C (1 had CRC-32)
+constexpr std::uint32_t record_magic = 0x5243414d;          // "MACR"
 
 // Reads in pieces of this size; larger than any record, so a full piece
 // always ends at or after the end of its first record.
@@ -32,17 +32,15 @@ constexpr std::chrono::seconds path_check_interval{1};
 // How much read_slot reads at once (see message_cache::ahead_).
 constexpr std::uint64_t read_ahead = 64 * 1024;
 
-// CRC-32 (IEEE 802.3, reflected) by slicing-by-8: eight tables let the
-// loop take eight bytes a step instead of one, about four times the speed
-// of the plain table. Every cache hit is verified, so this is on the path
-// of a header sync.
+// CRC-32C without the instruction: slicing-by-8 (eight tables let the loop
+// take eight bytes a step instead of one).
 using crc_tables = std::array<std::array<std::uint32_t, 256>, 8>;
 
 constexpr crc_tables make_crc_tables() {
     crc_tables t{};
     for (std::uint32_t i = 0; i < 256; ++i) {
         std::uint32_t c = i;
-        for (int k = 0; k < 8; ++k) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        for (int k = 0; k < 8; ++k) c = (c & 1) != 0 ? 0x82F63B78u ^ (c >> 1) : c >> 1;
         t[0][i] = c;
     }
     for (std::size_t n = 1; n < 8; ++n)
@@ -85,10 +83,9 @@ std::uint64_t slot_key(std::uint32_t uid, std::uint32_t key_id) {
 
 }  // namespace
 
-std::uint32_t cache_crc32(std::uint32_t crc, std::string_view bytes) noexcept {
-    crc = ~crc;
-    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-    std::size_t n = bytes.size();
+namespace {
+
+std::uint32_t crc32c_table(std::uint32_t crc, const unsigned char* p, std::size_t n) noexcept {
     for (; n >= 8; n -= 8, p += 8) {
         // Little-endian loads by hand: portable, and compilers fuse them.
         const std::uint32_t lo = crc ^ (std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 |
@@ -100,7 +97,42 @@ std::uint32_t cache_crc32(std::uint32_t crc, std::string_view bytes) noexcept {
               crc_table[1][(hi >> 16) & 0xFF] ^ crc_table[0][hi >> 24];
     }
     for (; n > 0; --n, ++p) crc = crc_table[0][(crc ^ *p) & 0xFF] ^ (crc >> 8);
-    return ~crc;
+    return crc;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// About 8 bytes a cycle instead of about one.
+[[gnu::target("sse4.2")]] std::uint32_t crc32c_sse42(std::uint32_t crc, const unsigned char* p,
+                                                     std::size_t n) noexcept {
+    std::uint64_t c = crc;
+    for (; n >= 8; n -= 8, p += 8) {
+        std::uint64_t v;
+        std::memcpy(&v, p, 8);
+        c = __builtin_ia32_crc32di(c, v);
+    }
+    auto c32 = static_cast<std::uint32_t>(c);
+    for (; n > 0; --n, ++p) c32 = __builtin_ia32_crc32qi(c32, *p);
+    return c32;
+}
+
+bool has_sse42() noexcept {
+    static const bool has = __builtin_cpu_supports("sse4.2");  // asked once; the CPU does not change
+    return has;
+}
+#endif
+
+}  // namespace
+
+std::uint32_t cache_crc32(std::uint32_t crc, std::string_view bytes) noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (has_sse42()) return ~crc32c_sse42(~crc, p, bytes.size());
+#endif
+    return ~crc32c_table(~crc, p, bytes.size());
+}
+
+std::uint32_t cache_crc32_portable(std::uint32_t crc, std::string_view bytes) noexcept {
+    return ~crc32c_table(~crc, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
 }
 
 std::string serialize_cache_header(std::uint32_t uidvalidity) {

@@ -8,7 +8,8 @@
 // as the same announcements at the writer's slots; parse_fetch_view agrees
 // with parse_response on every message (accepts exactly the FETCH responses
 // it accepts, with the same error otherwise, and its views copy out to an
-// equal fetch_data; see tests/imap/fetch_view_check.hpp).
+// equal fetch_data; see tests/imap/fetch_view_check.hpp); ENVELOPEs kept in
+// wire form (envelope_text) agree with the typed ones.
 #include <mailaccess/imap/response.hpp>
 
 #include "../imap/fetch_view_check.hpp"
@@ -58,6 +59,20 @@ void round_trip(std::string_view message, std::span<const framer::literal_info> 
     }
     for (; next_slot < slots.size(); ++next_slot)
         again.push_back({slots[next_slot].offset, slots[next_slot].size, false, true, true});
+    // An ENVELOPE kept in wire form is accepted back and sends the same
+    // bytes as the typed one (in a session without UTF8=ACCEPT).
+    if (const auto* f = std::get_if<fetch_data>(&*first)) {
+        for (const auto& item : f->items) {
+            const auto* e = std::get_if<fetch_item_types::envelope>(&item);
+            if (e == nullptr) continue;
+            const envelope_text text = envelope_text::from(e->value);
+            check(envelope_text::make(text.text()).has_value());
+            writer typed, preformatted;
+            write(typed, fetch_data{1, {*e}});
+            write(preformatted, fetch_data{1, {fetch_item_types::envelope_wire{text}}});
+            check(typed.buffer() == preformatted.buffer());
+        }
+    }
     auto second = parse_response(wire, again, popt);
     check(second.has_value());
     clear_literal_indexes(*first);
@@ -70,8 +85,26 @@ void round_trip(std::string_view message, std::span<const framer::literal_info> 
     check(slots2 == slots);
 }
 
+// envelope_text::make accepts only envelopes: what it takes, sent as a
+// FETCH's ENVELOPE, parses, and the envelope it parses to is taken back.
+void check_envelope_text(std::string_view input) {
+    auto text = envelope_text::make(std::string(input));
+    if (!text) return;
+    framer f(framer_role::client);
+    f.feed("* 1 FETCH (ENVELOPE " + text->text() + ")\r\n");
+    check(std::holds_alternative<framer::message_ready>(f.next()));
+    auto r = parse_response(f.message(), f.literals());
+    check(r.has_value());
+    const auto* data = std::get_if<fetch_data>(&*r);
+    check(data != nullptr && data->items.size() == 1);
+    const auto* e = std::get_if<fetch_item_types::envelope>(&data->items.front());
+    check(e != nullptr);
+    check(envelope_text::make(envelope_text::from(e->value).text()).has_value());
+}
+
 void fuzz_one(const fuzz::steered_input& steered) {
     const auto& [control, input] = steered;
+    check_envelope_text(input);
 
     parse_options popt;
     popt.utf8_accept = (control & 0x01) != 0;

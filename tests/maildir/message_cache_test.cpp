@@ -97,15 +97,18 @@ std::vector<std::uint32_t> fill(store::mailbox& box, int n) {
 }  // namespace
 
 TEST_CASE("cache file codec", "[maildir][cache]") {
-    CHECK(detail::cache_crc32(0, "123456789") == 0xCBF43926u);
-    CHECK(detail::cache_crc32(detail::cache_crc32(0, "1234"), "56789") == 0xCBF43926u);
+    // CRC-32C's check value (RFC 3720 appendix B.4 gives its definition).
+    CHECK(detail::cache_crc32(0, "123456789") == 0xE3069283u);
+    CHECK(detail::cache_crc32(detail::cache_crc32(0, "1234"), "56789") == 0xE3069283u);
+    const std::string zeros(32, '\0');
+    CHECK(detail::cache_crc32(0, zeros) == 0x8A9136AAu);  // RFC 3720 B.4: 32 bytes of zeros
     // The eight-bytes-a-step loop against the definition, bit by bit, for
     // every length around the step and every way of splitting the input.
     const auto bitwise = [](std::string_view bytes) {
         std::uint32_t crc = 0xFFFFFFFFu;
         for (const char ch : bytes) {
             crc ^= static_cast<unsigned char>(ch);
-            for (int k = 0; k < 8; ++k) crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+            for (int k = 0; k < 8; ++k) crc = (crc & 1) != 0 ? 0x82F63B78u ^ (crc >> 1) : crc >> 1;
         }
         return ~crc;
     };
@@ -116,18 +119,22 @@ TEST_CASE("cache file codec", "[maildir][cache]") {
         for (std::size_t cut = 0; cut <= len; ++cut) {
             INFO(len << " " << cut);
             CHECK(detail::cache_crc32(detail::cache_crc32(0, t.substr(0, cut)), t.substr(cut)) == bitwise(t));
+            CHECK(detail::cache_crc32_portable(detail::cache_crc32_portable(0, t.substr(0, cut)),
+                                               t.substr(cut)) == bitwise(t));
         }
     }
 
     const std::string header = detail::serialize_cache_header(1234567);
     CHECK(header.size() == detail::cache_header_size);
-    CHECK(header.substr(0, 8) == std::string("MACACHE\x01", 8));
+    CHECK(header.substr(0, 8) == std::string("MACACHE\x02", 8));
     CHECK(detail::parse_cache_header(header) == std::optional<std::uint32_t>(1234567));
     CHECK_FALSE(detail::parse_cache_header(header.substr(0, 15)));
     CHECK_FALSE(detail::parse_cache_header(detail::serialize_cache_header(0)));
-    std::string v2 = header;
-    v2[7] = '\x02';  // a later format version is not ours to read
-    CHECK_FALSE(detail::parse_cache_header(v2));
+    for (const char version : {'\x01', '\x03'}) {
+        std::string other = header;
+        other[7] = version;  // an earlier (CRC-32) or later format is not ours to read
+        CHECK_FALSE(detail::parse_cache_header(other));
+    }
 
     const std::string a = detail::serialize_cache_record(7, "k", "value");
     const std::string b = detail::serialize_cache_record(8, "", std::string("\0x", 2));
