@@ -6,6 +6,7 @@
 #include <mailaccess/imap/writer.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,15 +45,20 @@ public:
 
     const std::vector<std::uint32_t>& part() const noexcept { return part_; }
     section_text text() const noexcept { return text_; }
-    const std::vector<std::string>& fields() const noexcept { return fields_; }
+    const std::vector<std::string>& fields() const noexcept { return fields_ ? *fields_ : no_fields(); }
 
-    friend bool operator==(const section_spec&, const section_spec&) = default;
+    friend bool operator==(const section_spec& a, const section_spec& b) noexcept {
+        return a.part_ == b.part_ && a.text_ == b.text_ && a.fields() == b.fields();
+    }
 
 private:
     friend struct detail::section_access;  // the grammar parser skips re-validation
+    static const std::vector<std::string>& no_fields() noexcept;
     std::vector<std::uint32_t> part_;
     section_text text_ = section_text::none;
-    std::vector<std::string> fields_;
+    // Immutable and shared: a server answering HEADER.FIELDS for 10,000
+    // messages puts the section into every response, a copy each.
+    std::shared_ptr<const std::vector<std::string>> fields_;
 };
 
 /// A byte range of a fetched section: `<offset.length>` (RFC 3501 section
