@@ -342,6 +342,7 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
     imap::reply_data out;
     imap::fetch_data f;
     f.seq = t.seq;
+    f.items.reserve(atts.size() + 2);  // the items asked for, plus UID and MODSEQ added unasked
     // Each item loads what it needs: a header sync's RFC822.SIZE and a
     // download's BODY[] only the summary, a cached HEADER.FIELDS nothing;
     // ENVELOPE, BODYSTRUCTURE and other sections the whole structure.
