@@ -225,6 +225,17 @@ void server_session::queue(std::string bytes) {
     }
 }
 
+void server_session::queue_view(std::string_view bytes) {
+    if (bytes.empty()) return;
+    if (queued_.empty()) {
+        out_.append(bytes);
+    } else if (auto* last = std::get_if<std::string>(&queued_.back())) {
+        last->append(bytes);
+    } else {
+        queued_.emplace_back(std::string(bytes));
+    }
+}
+
 void server_session::pump_queue() {
     auto& front = queued_.front();
     if (auto* bytes = std::get_if<std::string>(&front)) {
@@ -271,9 +282,15 @@ void server_session::cancelled_authentication(std::string_view tag) {
 }
 
 void server_session::write_untagged(std::vector<reply_data>& items) {
+    const writer_options& o = reply_writer_.options();
+    if (o.utf8_accept != writer_options_.utf8_accept || o.literals != writer_options_.literals ||
+        o.max_quoted_length != writer_options_.max_quoted_length)
+        reply_writer_ = writer(writer_options_);
     for (auto& item : items) {
-        writer w(writer_options_);
-        std::vector<stream_slot> slots;
+        writer& w = reply_writer_;
+        std::vector<stream_slot>& slots = reply_slots_;
+        w.clear();
+        slots.clear();
         write(w, item.data, &slots);
         bool consistent = slots.size() == item.streams.size();
         for (std::size_t i = 0; consistent && i < slots.size(); ++i)
@@ -286,14 +303,14 @@ void server_session::write_untagged(std::vector<reply_data>& items) {
             state_ = session_state::logout;
             return;
         }
-        const std::string bytes = w.release();
+        const std::string_view bytes = w.buffer();
         std::size_t pos = 0;
         for (std::size_t i = 0; i < slots.size(); ++i) {
-            queue(bytes.substr(pos, slots[i].offset - pos));
+            queue_view(bytes.substr(pos, slots[i].offset - pos));
             if (slots[i].size > 0) queued_.emplace_back(stream_segment{std::move(item.streams[i]), 0});
             pos = slots[i].offset;
         }
-        queue(bytes.substr(pos));
+        queue_view(bytes.substr(pos));
     }
 }
 

@@ -131,6 +131,12 @@ std::vector<fragment> writer::fragments() const {
     return pieces;
 }
 
+void writer::clear() noexcept {
+    out_.clear();
+    literals_.clear();
+    slot_sizes_.clear();
+}
+
 std::string writer::release() {
     std::string out = std::move(out_);
     out_.clear();

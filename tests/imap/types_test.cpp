@@ -166,6 +166,18 @@ TEST_CASE("writer reports literal positions and fragments for the client", "[ima
     plain.raw("a2 NOOP").crlf();
     REQUIRE(plain.fragments().size() == 1);
     CHECK(plain.fragments()[0].data == "a2 NOOP\r\n");
+
+    // clear() forgets everything but the storage: the writer then writes as a new one.
+    out.literal_slot(10, false);
+    out.clear();
+    CHECK(out.buffer().empty());
+    CHECK(out.literals().empty());
+    CHECK(out.fragments().size() == writer{}.fragments().size());
+    out.raw("a3 LOGIN ").astring("joe\r\n").crlf();
+    writer fresh;
+    fresh.raw("a3 LOGIN ").astring("joe\r\n").crlf();
+    CHECK(out.buffer() == fresh.buffer());
+    CHECK(out.literals() == fresh.literals());
 }
 
 TEST_CASE("numbers are bounded by their rule", "[imap][types]") {

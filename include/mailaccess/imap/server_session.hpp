@@ -189,6 +189,7 @@ private:
     void on_append(pending_kind kind, append_reply& reply);
     void request(decltype(engine_request::body) body, pending_kind kind);
     void queue(std::string bytes);
+    void queue_view(std::string_view bytes);
     void pump_queue();
     void untagged(const response& r);
     void tagged(std::string_view tag, status_kind status, std::optional<response_code> code,
@@ -208,6 +209,9 @@ private:
     output_buffer out_;
     std::deque<std::variant<std::string, stream_segment>> queued_;
     std::string chunk_;
+    // Reused for every FETCH response (recreated when the options change).
+    writer reply_writer_;
+    std::vector<stream_slot> reply_slots_;
 
     std::optional<engine_request> to_send_;
     pending_kind pending_ = pending_kind::none;

@@ -143,6 +143,10 @@ public:
     std::vector<fragment> fragments() const;
     /// Moves the buffer out and resets the writer to empty.
     std::string release();
+    /// Resets the writer to empty, keeping its storage: a server writing
+    /// thousands of FETCH responses reuses one writer instead of growing a
+    /// new buffer for each.
+    void clear() noexcept;
 
 private:
     writer& literal(std::string_view value, bool binary);
