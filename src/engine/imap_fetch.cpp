@@ -433,9 +433,9 @@ result<imap::reply_data> imap_engine::impl::fetch_message(const fetch_target& t,
                     }
                 }
                 if (!content) {
-                    // HEADER.FIELDS(.NOT) come from the header block alone.
-                    auto structure =
-                        cache_key && section.part().empty() ? header_structure_of(m) : structure_of(m);
+                    // Sections of parts, and a header block too big to read
+                    // alone (see read_header_block): from the whole structure.
+                    auto structure = structure_of(m);
                     if (!structure) return unexpected(structure.error());
                     auto message = bytes_of(m);
                     if (!message) return unexpected(message.error());

@@ -214,18 +214,7 @@ void server_session::notify() {
 
 // --- Output -----------------------------------------------------------------
 
-void server_session::queue(std::string bytes) {
-    if (bytes.empty()) return;
-    if (queued_.empty()) {
-        out_.append(bytes);
-    } else if (auto* last = std::get_if<std::string>(&queued_.back())) {
-        *last += bytes;
-    } else {
-        queued_.emplace_back(std::move(bytes));
-    }
-}
-
-void server_session::queue_view(std::string_view bytes) {
+void server_session::queue(std::string_view bytes) {
     if (bytes.empty()) return;
     if (queued_.empty()) {
         out_.append(bytes);
@@ -262,7 +251,7 @@ void server_session::pump_queue() {
 void server_session::untagged(const response& r) {
     writer w(writer_options_);
     write(w, r);
-    queue(w.release());
+    queue(w.buffer());
 }
 
 void server_session::tagged(std::string_view tag, status_kind status, std::optional<response_code> code,
@@ -282,10 +271,7 @@ void server_session::cancelled_authentication(std::string_view tag) {
 }
 
 void server_session::write_untagged(std::vector<reply_data>& items) {
-    const writer_options& o = reply_writer_.options();
-    if (o.utf8_accept != writer_options_.utf8_accept || o.literals != writer_options_.literals ||
-        o.max_quoted_length != writer_options_.max_quoted_length)
-        reply_writer_ = writer(writer_options_);
+    if (!(reply_writer_.options() == writer_options_)) reply_writer_ = writer(writer_options_);
     for (auto& item : items) {
         writer& w = reply_writer_;
         std::vector<stream_slot>& slots = reply_slots_;
@@ -306,11 +292,11 @@ void server_session::write_untagged(std::vector<reply_data>& items) {
         const std::string_view bytes = w.buffer();
         std::size_t pos = 0;
         for (std::size_t i = 0; i < slots.size(); ++i) {
-            queue_view(bytes.substr(pos, slots[i].offset - pos));
+            queue(bytes.substr(pos, slots[i].offset - pos));
             if (slots[i].size > 0) queued_.emplace_back(stream_segment{std::move(item.streams[i]), 0});
             pos = slots[i].offset;
         }
-        queue_view(bytes.substr(pos));
+        queue(bytes.substr(pos));
     }
 }
 

@@ -139,9 +139,7 @@ void writer::clear() noexcept {
 
 std::string writer::release() {
     std::string out = std::move(out_);
-    out_.clear();
-    literals_.clear();
-    slot_sizes_.clear();
+    clear();
     return out;
 }
 

@@ -33,7 +33,6 @@ section_content body_of(const message_structure& s, std::uint32_t index) {
     return range(p.body_offset(), p.body_size, p.body_imap_size, s);
 }
 
-// Bare LF to CRLF and NUL to 0x80, for generated sections.
 // Bare LFs as CRLF and NULs as 0x80, as every section is sent.
 std::string as_sent(std::string_view raw) {
     std::string out;

@@ -188,8 +188,7 @@ private:
     void on_command_reply(command_reply& reply);
     void on_append(pending_kind kind, append_reply& reply);
     void request(decltype(engine_request::body) body, pending_kind kind);
-    void queue(std::string bytes);
-    void queue_view(std::string_view bytes);
+    void queue(std::string_view bytes);
     void pump_queue();
     void untagged(const response& r);
     void tagged(std::string_view tag, status_kind status, std::optional<response_code> code,

@@ -35,6 +35,8 @@ struct writer_options {
     /// Strings longer than this are sent as literals even when they could
     /// be quoted, so that a long value never makes a line too long.
     std::size_t max_quoted_length = 1024;
+
+    friend bool operator==(const writer_options&, const writer_options&) = default;
 };
 
 /// Where one literal's octets are in `writer::buffer()`.
