@@ -132,6 +132,13 @@ action server_session::next_action() {
     for (;;) {
         if (state_ == session_state::logout && !close_due_ && !out_.has_pending() && queued_.empty())
             return close_connection{};
+        // The next slice of a reply is asked for before this one is written:
+        // the driver runs it while it writes (overlaps_output).
+        if (to_send_ && to_send_->overlaps_output) {
+            engine_request r = std::move(*to_send_);
+            to_send_.reset();
+            return r;
+        }
         // Responses queued together (a FETCH slice: hundreds of small
         // responses, or headers and literals) go out in writes of up to
         // write_batch octets, not one write each: the syscall and the wakeup
@@ -164,6 +171,10 @@ action server_session::next_action() {
             framer_.discard_buffered();
             return start_tls{};
         }
+        // Only waiting for an overlapping request's reply: a placeholder
+        // the driver does not act on (net::overlapping_request).
+        if (pending_ == pending_kind::command && overlapping_) return need_input{};
+        retired_.clear();
         // Calling next_action while the driver still owes complete(),
         // resume() or tls_established() is a bug in the driver.
         MAILACCESS_ASSERT(pending_ == pending_kind::none && !delaying_ && !awaiting_tls_);
@@ -245,7 +256,11 @@ void server_session::pump_queue() {
     }
     out_.append(std::string_view(chunk_.data(), *n));
     s.done += *n;
-    if (s.done == s.body.size) queued_.pop_front();
+    if (s.done == s.body.size) {
+        // Freed when no engine call runs (see retired_).
+        retired_.push_back(std::move(s.body.source));
+        queued_.pop_front();
+    }
 }
 
 void server_session::untagged(const response& r) {
@@ -652,6 +667,10 @@ void server_session::complete(request_id id, engine_reply reply) {
     MAILACCESS_ASSERT(id == outstanding_id_ && pending_ != pending_kind::none);
     (void)id;
     const pending_kind kind = std::exchange(pending_, pending_kind::none);
+    retired_.clear();
+    // A slice built while the connection began to end (a streamed literal
+    // of the last one failed): nothing may follow that literal.
+    if (std::exchange(overlapping_, false) && state_ == session_state::logout) return;
     switch (kind) {
         case pending_kind::login: on_login(std::get<login_reply>(reply)); break;
         case pending_kind::sasl: on_sasl(std::get<sasl_reply>(reply)); break;
@@ -727,6 +746,8 @@ void server_session::on_command_reply(command_reply& reply) {
     write_untagged(reply.untagged);
     if (reply.more) {
         request(continue_request{}, pending_kind::command);
+        to_send_->overlaps_output = true;
+        overlapping_ = true;
         return;
     }
     if (reply.new_state) state_ = *reply.new_state;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -272,6 +273,102 @@ TEST_CASE("FETCH bodies stream from byte sources; replies come in slices", "[ima
                                  "f OK Fetch completed.\r\n";
     CHECK(out == expected);
     CHECK(h.events == std::vector<std::string>{"command FETCH", "continue"});
+}
+
+// Drives the session as net::connection does with overlapping requests: an
+// engine call with overlaps_output runs (here: is held) while the session's
+// writes go on, and completes when the session only waits for it.
+struct overlap_run {
+    std::string out;
+    std::vector<std::string> order;  // "engine", "engine overlapped", "write", "wait", "close"
+};
+
+overlap_run run_overlapped(harness& h) {
+    overlap_run r;
+    std::optional<engine_request> running;
+    for (int guard = 0; guard < 100000; ++guard) {
+        auto act = h.session.next_action();
+        if (running && !std::holds_alternative<write_ready>(act)) {
+            // The driver's rule: only writes overlap; anything else is asked
+            // for again once the reply is in.
+            REQUIRE_FALSE(std::holds_alternative<engine_request>(act));  // one engine call at a time
+            r.order.push_back("wait");
+            auto held = std::move(*running);
+            running.reset();
+            h.session.complete(held.id, h.engine(held));
+            continue;
+        }
+        if (auto* req = std::get_if<engine_request>(&act)) {
+            if (req->overlaps_output) {
+                r.order.push_back("engine overlapped");
+                running = std::move(*req);
+            } else {
+                r.order.push_back("engine");
+                h.session.complete(req->id, h.engine(*req));
+            }
+        } else if (std::holds_alternative<write_ready>(act)) {
+            if (r.order.empty() || r.order.back() != "write") r.order.push_back("write");
+            r.out += h.session.pending_output();
+            h.session.consume_output(h.session.pending_output().size());
+        } else if (std::holds_alternative<need_input>(act)) {
+            return r;
+        } else {
+            r.order.push_back(std::holds_alternative<close_connection>(act) ? "close" : "other");
+            return r;
+        }
+    }
+    FAIL("session loops");
+    return r;
+}
+
+TEST_CASE("FETCH slices: the next one is asked for while the last is written", "[imap][server_session]") {
+    harness h;
+    h.run();
+    h.login();
+    h.select();
+    const std::string body(100000, 'x');
+    int slices = 0;
+    bool fail_second = false;
+    h.engine = [&](engine_request& r) -> engine_reply {
+        command_reply reply;
+        fetch_body_section b;
+        b.streamed_size = body.size();
+        fetch_data f{static_cast<std::uint32_t>(slices + 1), {fetch_item_types::uid{7}, b}};
+        const bool failing = fail_second && slices == 1;
+        reply.untagged.push_back(
+            {f, {body_stream{std::make_shared<string_source>(body, failing), 0, body.size()}}});
+        reply.more = ++slices < 3;
+        if (!reply.more) reply.text = "Fetch completed.";
+        (void)r;
+        return reply;
+    };
+
+    SECTION("the output is the same, in order") {
+        h.session.feed("f FETCH 1:3 BODY[]\r\n");
+        const auto r = run_overlapped(h);
+        std::string expected;
+        for (int i = 1; i <= 3; ++i)
+            expected += "* " + std::to_string(i) + " FETCH (UID 7 BODY[] {100000}\r\n" + body + ")\r\n";
+        CHECK(r.out == expected + "f OK Fetch completed.\r\n");
+        // The continue for slice 2 goes out before slice 1 is written, and
+        // the session only waits for it once slice 1 is out.
+        CHECK(r.order == std::vector<std::string>{"engine", "engine overlapped", "write", "wait",
+                                                  "engine overlapped", "write", "wait", "write"});
+        CHECK(h.send("n NOOP\r\n").find("n OK") != std::string::npos);
+    }
+    SECTION("a slice built while a literal of the last one failed is dropped") {
+        fail_second = true;
+        h.session.feed("f FETCH 1:3 BODY[]\r\n");
+        const auto r = run_overlapped(h);
+        // Slice 2's literal cannot be sent once announced: the connection
+        // ends after its size, and slice 3 (built meanwhile) never follows.
+        CHECK(r.order == std::vector<std::string>{"engine", "engine overlapped", "write", "wait",
+                                                  "engine overlapped", "write", "wait", "close"});
+        const std::string first = "* 1 FETCH (UID 7 BODY[] {100000}\r\n" + body + ")\r\n";
+        CHECK(r.out == first + "* 2 FETCH (UID 7 BODY[] {100000}\r\n");
+        CHECK(r.order.back() == "close");
+        CHECK(slices == 3);
+    }
 }
 
 TEST_CASE("IDLE: updates on notify, DONE ends it", "[imap][server_session]") {

@@ -363,3 +363,35 @@ TEST_CASE("stopping the server closes idling connections at once", "[net][driver
     CHECK(busy.wait_closed());
     CHECK(s.board.listener_count() == 0);
 }
+
+// --- Engine calls that overlap output (net::overlapping_request) ------------
+
+TEST_CASE("an overlapping engine call runs while the output queued before it is written", "[net][driver]") {
+    const bool use_tls = GENERATE(false, true);
+    CAPTURE(use_tls);
+    idle_server s;
+    test::client c;
+    s.connect(c, use_tls);
+
+    // Small: the writes end first, the loop waits for the engine, whose
+    // reply comes once the client has seen them.
+    REQUIRE(c.write("BULK 3 after-read\r\n"));
+    for (int i = 0; i < 3; ++i) REQUIRE(c.read_line() == "bulk " + std::to_string(i));
+    s.board.post("read", false);
+    CHECK(c.read_line(12s) == "+OK engine [after-read] overlapped");
+
+    // Large: the engine ends while a write is blocked on a client that does
+    // not read; its reply must wait for the end of that write and follow
+    // every line queued before it, in order.
+    constexpr int lines = 300000;  // ~3.5 MB, more than the socket buffers hold
+    REQUIRE(c.write("BULK " + std::to_string(lines) + " after-read\r\n"));
+    REQUIRE(c.read_line() == "bulk 0");
+    s.board.post("read", false);
+    std::this_thread::sleep_for(300ms);
+    bool in_order = true;
+    for (int i = 1; i < lines && in_order; ++i) in_order = c.read_line() == "bulk " + std::to_string(i);
+    CHECK(in_order);
+    CHECK(c.read_line(12s) == "+OK engine [after-read] overlapped");
+    CHECK(c.write("ECHO still here\r\n"));
+    CHECK(c.read_line() == "still here");
+}

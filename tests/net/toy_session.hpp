@@ -10,6 +10,11 @@
 //   TLS?           -> "+OK tls yes" / "+OK tls no"
 //   QUIT           -> "+OK bye", then close_connection
 //   CRASH          -> the session throws
+//   BULK <n> <text> -> n lines "bulk <i>" queued, then an engine request for
+//                     <text> that overlaps their writing (overlaps_output);
+//                     reply -> "+OK engine <reply>" after the last of them.
+//                     The session throws if complete() comes while a write
+//                     of its output is in flight (the driver's contract).
 //   IDLE           -> "+ idling"; is_idling() until "DONE" -> "+OK idle done".
 //                     While idling, notify() makes an engine poll; the
 //                     engine's answer (what was posted to its `board`) is
@@ -42,6 +47,7 @@ struct engine_request {
     std::uint64_t id = 0;
     std::string text;
     bool poll = false;  // an idle poll, not an ENGINE command
+    bool overlaps_output = false;
 };
 struct start_tls {};
 struct close_connection {};
@@ -61,7 +67,12 @@ public:
 
     action next_action() {
         for (;;) {
+            if (has_request_ && request_.overlaps_output) {
+                has_request_ = false;
+                return request_;
+            }
             if (!out_.empty()) return write_ready{};
+            if (awaiting_ && request_.overlaps_output) return need_input{};  // a placeholder
             if (closing_) return close_connection{};
             if (tls_pending_) {
                 tls_pending_ = false;
@@ -103,11 +114,18 @@ public:
         return {in_.data() + committed_, n};
     }
     void commit(std::size_t n) { in_.resize(committed_ + n); }
-    std::string_view pending_output() const { return out_; }
-    void consume_output(std::size_t n) { out_.erase(0, n); }
+    std::string_view pending_output() const {
+        writing_ = true;  // the driver writes what it returns, then consumes
+        return out_;
+    }
+    void consume_output(std::size_t n) {
+        writing_ = false;
+        out_.erase(0, n);
+    }
     void complete(std::uint64_t id, engine_reply reply) {
         if (id != request_.id) throw std::logic_error("wrong request id");
         if (!awaiting_) throw std::logic_error("complete() without a request");
+        if (writing_) throw std::logic_error("complete() while a write is in flight");
         awaiting_ = false;
         if (!request_.poll) {
             out_ += "+OK engine " + reply.text + "\r\n";
@@ -134,6 +152,14 @@ private:
             out_ += line.substr(5) + "\r\n";
         } else if (line.rfind("ENGINE ", 0) == 0) {
             request_ = engine_request{++next_id_, line.substr(7)};
+            has_request_ = true;
+            awaiting_ = true;
+        } else if (line.rfind("BULK ", 0) == 0) {
+            const auto space = line.find(' ', 5);
+            const int lines = std::stoi(line.substr(5, space - 5));
+            for (int i = 0; i < lines; ++i) out_ += "bulk " + std::to_string(i) + "\r\n";
+            request_ = engine_request{++next_id_, space == std::string::npos ? "" : line.substr(space + 1)};
+            request_.overlaps_output = true;
             has_request_ = true;
             awaiting_ = true;
         } else if (line.rfind("SLEEP ", 0) == 0) {
@@ -166,6 +192,7 @@ private:
     std::string in_;
     std::size_t committed_ = 0;
     std::string out_;
+    mutable bool writing_ = false;
     bool closing_ = false;
     bool tls_pending_ = false;
     bool has_request_ = false;
@@ -260,6 +287,17 @@ public:
     engine_reply handle(engine_request&& r) {
         if (r.poll) return {board_ != nullptr ? board_->take() : std::string()};
         if (r.text == "throw") throw std::runtime_error("engine exploded");
+        if (r.text == "after-read" && board_ != nullptr) {
+            // Answers once the test posted "read" to the board (its client
+            // saw output written while this call ran), or after 10 s.
+            const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            while (board_->take() != "read")
+                if (std::chrono::steady_clock::now() > give_up)
+                    return {"[after-read] not overlapped"};
+                else
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            return {"[after-read] overlapped"};
+        }
         std::string text = "[" + r.text + "]";
         if (pool_ != nullptr)
             text += pool_->get_executor().running_in_this_thread() ? " store" : " elsewhere";

@@ -124,6 +124,11 @@ struct engine_request {
     std::variant<login_request, sasl_start_request, sasl_step_request, command_request, continue_request,
                  append_begin_request, append_data_request, append_abort_request, idle_poll_request>
         body;
+    /// The driver may run it while it writes the output queued before it
+    /// (`net::overlapping_request`): set for the continue_request of a reply
+    /// in slices, so the engine builds the next slice while the last one is
+    /// sent. The session asks nothing else until `complete`.
+    bool overlaps_output = false;
 };
 
 /// Answer to login_request. `error` empty: the user is logged in. Otherwise

@@ -208,12 +208,18 @@ private:
     output_buffer out_;
     std::deque<std::variant<std::string, stream_segment>> queued_;
     std::string chunk_;
+    // Byte sources streamed to their end. The engine made them on a store
+    // thread, whose malloc arena it may be allocating from right now (an
+    // overlapping request): freeing them here then waits on that arena's
+    // lock, so they go when no engine call runs (complete(), or idle).
+    std::vector<std::shared_ptr<byte_source>> retired_;
     // Reused for every FETCH response (recreated when the options change).
     writer reply_writer_;
     std::vector<stream_slot> reply_slots_;
 
     std::optional<engine_request> to_send_;
     pending_kind pending_ = pending_kind::none;
+    bool overlapping_ = false;  // the outstanding request overlaps output
     request_id next_id_ = 1;
     request_id outstanding_id_ = 0;
     std::string current_tag_;  // the command waiting for the engine

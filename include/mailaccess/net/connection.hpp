@@ -150,6 +150,9 @@ private:
         using type = decltype(std::declval<E&>().subscribe_changes(std::function<void()>{}));
     };
     using subscription_type = typename subscription_of<Engine>::type;
+    using engine_reply = std::decay_t<decltype(std::declval<Engine&>().handle(
+        std::declval<typename traits::engine_request&&>()))>;
+    using request_id = std::decay_t<decltype(std::declval<typename traits::engine_request&>().id)>;
 
     void run();
     void do_read();
@@ -163,7 +166,9 @@ private:
     void do_write();
     bool engine_inline(const typename traits::engine_request& request);
     bool run_engine_inline(typename traits::engine_request&& request);
-    void do_engine(typename traits::engine_request&& request);
+    bool overlaps_output(const typename traits::engine_request& request);
+    void do_engine(typename traits::engine_request&& request, bool overlapped);
+    void deliver(request_id, std::optional<engine_reply>&& reply, const std::string& failure);
     void do_start_tls();
     void do_delay(std::chrono::steady_clock::duration d);
     void do_shutdown();
@@ -213,6 +218,18 @@ private:
     std::size_t read_size_ = 0;
     std::chrono::steady_clock::time_point read_deadline_{};
     std::vector<char> idle_buffer_;
+
+    // An engine call that overlaps output (see `overlapping_request`): it
+    // is running; the loop waits for it (an action other than a write came);
+    // its reply, kept while a write was in flight.
+    bool overlapped_running_ = false;
+    bool overlapped_waiting_ = false;
+    struct kept_reply {
+        request_id id{};
+        std::optional<engine_reply> reply;
+        std::string failure;
+    };
+    std::optional<kept_reply> overlapped_reply_;
 
     // Idle watch: subscription_ above, the poll timer, pending notifications.
     bool idle_watch_ = false;

@@ -123,6 +123,33 @@ concept change_source = requires(Engine& e, std::function<void()> notifier) {
     e.subscribe_changes(std::move(notifier));
 };
 
+/// Optional: engine requests that overlap output.
+///
+///     bool engine_request::overlaps_output
+///
+/// Normally the driver performs one action at a time: while the engine works
+/// on a request, nothing is written. A request with `overlaps_output` set
+/// lets the store thread work while the I/O thread writes what the session
+/// queued before it, so a long answer produced in slices (a FETCH of a whole
+/// mailbox: the engine opens the next slice's messages while the session
+/// sends the last) takes the larger of the two times, not their sum. For
+/// such a request the driver posts `handle` to the store executor and goes
+/// on asking `next_action()`:
+///   - `write_ready` is performed as usual;
+///   - any other action waits until the engine is done, and is then asked
+///     for again (the session returns `need_input` as a placeholder when it
+///     has nothing to write and only waits for its reply);
+///   - `complete(id, reply)` is called on the strand when no write is in
+///     flight (a reply that comes during a write waits for its end), so the
+///     session may append output in `complete` as it always does.
+/// The session must not return another engine request before `complete`
+/// (one engine call at a time, as always), and must not share state with
+/// the running engine call (the byte sources it streams are its own).
+template <class Request>
+concept overlapping_request = requires(const Request& r) {
+    { r.overlaps_output } -> std::convertible_to<bool>;
+};
+
 /// Optional: requests an engine answers on the connection's own thread.
 ///
 ///     bool runs_inline(const engine_request&) const

@@ -93,10 +93,23 @@ void connection<Session, Engine>::run() {
         if constexpr (notifiable) {
             if (!watch_idle()) return;
         }
-        if (std::get_if<typename traits::need_input>(&*act) != nullptr) return do_read();
         if (std::get_if<typename traits::write_ready>(&*act) != nullptr) return do_write();
+        if (overlapped_running_) {
+            // Only writes overlap the engine call; anything else is asked
+            // for again once its reply is in.
+            if (std::get_if<typename traits::engine_request>(&*act) != nullptr)
+                return fail(errc::session_failed, "engine request while another is running");
+            state_ = state::engine;
+            overlapped_waiting_ = true;
+            return;
+        }
+        if (std::get_if<typename traits::need_input>(&*act) != nullptr) return do_read();
         if (auto* req = std::get_if<typename traits::engine_request>(&*act)) {
-            if (!engine_inline(*req)) return do_engine(std::move(*req));
+            if (overlaps_output(*req)) {
+                do_engine(std::move(*req), true);
+                continue;
+            }
+            if (!engine_inline(*req)) return do_engine(std::move(*req), false);
             // A loop, not a recursion: a pipelined download answers
             // thousands of inline requests between two writes.
             if (!run_engine_inline(std::move(*req))) return;
@@ -119,6 +132,15 @@ bool connection<Session, Engine>::engine_inline(const typename traits::engine_re
             yes = false;  // let do_engine run it, and report what it throws
         }
         return yes;
+    } else {
+        return false;
+    }
+}
+
+template <class Session, class Engine>
+bool connection<Session, Engine>::overlaps_output(const typename traits::engine_request& request) {
+    if constexpr (overlapping_request<typename traits::engine_request>) {
+        return static_cast<bool>(request.overlaps_output);
     } else {
         return false;
     }
@@ -236,6 +258,8 @@ bool connection<Session, Engine>::watch_idle() {
     bool idling = false;
     if (!guarded([&] { idling = static_cast<bool>(session_->is_idling()); })) return false;
     if (idling == idle_watch_) return true;
+    // subscribe_changes may read the engine's state: not while it runs.
+    if (overlapped_running_) return true;
     if (!idling) {
         stop_watching();
         return true;
@@ -322,17 +346,28 @@ void connection<Session, Engine>::do_write() {
                                  if (self->state_ == state::closed) return;
                                  if (ec) return self->finish(ec);
                                  self->state_ = state::idle;
-                                 if (self->guarded([&] { self->session_->consume_output(n); })) self->run();
+                                 if (!self->guarded([&] { self->session_->consume_output(n); })) return;
+                                 if (self->overlapped_reply_) {
+                                     // The overlapping engine call ended during the write.
+                                     auto kept = std::move(*self->overlapped_reply_);
+                                     self->overlapped_reply_.reset();
+                                     return self->deliver(kept.id, std::move(kept.reply), kept.failure);
+                                 }
+                                 self->run();
                              });
 }
 
 template <class Session, class Engine>
-void connection<Session, Engine>::do_engine(typename traits::engine_request&& request) {
-    state_ = state::engine;
+void connection<Session, Engine>::do_engine(typename traits::engine_request&& request, bool overlapped) {
+    if (overlapped) {
+        overlapped_running_ = true;
+    } else {
+        state_ = state::engine;
+    }
     const auto id = request.id;
-    asio::post(store_executor_, [self = this->shared_from_this(), id, req = std::move(request)]() mutable {
-        using reply_type = std::decay_t<decltype(self->engine_->handle(std::move(req)))>;
-        std::optional<reply_type> reply;
+    asio::post(store_executor_, [self = this->shared_from_this(), id, overlapped,
+                                 req = std::move(request)]() mutable {
+        std::optional<engine_reply> reply;
         std::string failure;
         try {
             reply.emplace(self->engine_->handle(std::move(req)));
@@ -342,14 +377,29 @@ void connection<Session, Engine>::do_engine(typename traits::engine_request&& re
             failure = "unknown exception";
         }
         auto ex = self->stream_.get_executor();
-        asio::post(ex, [self = std::move(self), id, reply = std::move(reply),
+        asio::post(ex, [self = std::move(self), id, overlapped, reply = std::move(reply),
                         failure = std::move(failure)]() mutable {
             if (self->state_ == state::closed) return;  // closed meanwhile: drop the reply
-            if (!reply) return self->fail(errc::engine_failed, "engine threw: " + failure);
-            self->state_ = state::idle;
-            if (self->guarded([&] { self->session_->complete(id, std::move(*reply)); })) self->run();
+            if (overlapped) {
+                self->overlapped_running_ = false;
+                if (!std::exchange(self->overlapped_waiting_, false)) {
+                    // A write is in flight: complete() must not append to the
+                    // output it is sending. Its handler delivers the reply.
+                    self->overlapped_reply_.emplace(kept_reply{id, std::move(reply), std::move(failure)});
+                    return;
+                }
+            }
+            self->deliver(id, std::move(reply), failure);
         });
     });
+}
+
+template <class Session, class Engine>
+void connection<Session, Engine>::deliver(request_id id, std::optional<engine_reply>&& reply,
+                                          const std::string& failure) {
+    if (!reply) return fail(errc::engine_failed, "engine threw: " + failure);
+    state_ = state::idle;
+    if (guarded([&] { session_->complete(id, std::move(*reply)); })) run();
 }
 
 template <class Session, class Engine>
