@@ -15,6 +15,10 @@ namespace {
 // Commands in flight at once: enough to hide the round trip, few enough
 // that neither side's socket buffer fills with commands.
 constexpr std::size_t pipeline_window = 16;
+// More start only once no more than this many are in flight, and then up to
+// the window at once, so that commands go out together in one write rather
+// than one write (and one server wakeup) per answer.
+constexpr std::size_t pipeline_refill = pipeline_window / 2;
 
 // Responses about the mailbox or the connection, which the host sees
 // through on_update even when an operation also collects them.
@@ -125,6 +129,7 @@ void imap_client_impl::close_all(std::error_code ec) {
 
 void imap_client_impl::start_ready_ops() {
     std::size_t started = 0;
+    bool refilling = false;
     for (auto it = ops_.begin(); it != ops_.end();) {
         if (it->started) {
             if (it->op->is_exclusive()) return;
@@ -132,7 +137,10 @@ void imap_client_impl::start_ready_ops() {
             ++it;
             continue;
         }
-        if (started > 0 && (it->op->is_exclusive() || started >= pipeline_window)) return;
+        if (started > 0 && (it->op->is_exclusive() || started >= pipeline_window ||
+                            (!refilling && started > pipeline_refill)))
+            return;
+        refilling = true;
         if (!it->op->is_connect() && !transport_.is_open()) {
             const auto st = transport_.status();
             if (st == client_transport::state::connecting) return;
