@@ -244,9 +244,13 @@ void server_session::pump_queue() {
         return;
     }
     auto& s = std::get<stream_segment>(front);
-    const std::uint64_t left = s.body.size - s.done;
-    chunk_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(left, stream_chunk)));
-    auto n = s.body.source->read(s.body.offset + s.done, chunk_);
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(s.body.size - s.done, stream_chunk));
+    // Read straight onto the end of the output: no copy through a buffer.
+    std::string& out = out_.storage();
+    const std::size_t at = out.size();
+    out.resize(at + want);
+    auto n = s.body.source->read(s.body.offset + s.done, std::span<char>(out.data() + at, want));
+    out.resize(at + (n ? std::min(*n, want) : 0));
     if (!n || *n == 0) {
         // The literal's size is already on the wire; nothing else can follow
         // it correctly, so the connection ends (Dovecot does the same).
@@ -254,7 +258,6 @@ void server_session::pump_queue() {
         state_ = session_state::logout;
         return;
     }
-    out_.append(std::string_view(chunk_.data(), *n));
     s.done += *n;
     if (s.done == s.body.size) {
         // Freed when no engine call runs (see retired_).

@@ -87,6 +87,14 @@ struct server_options {
 /// `tls_established` after start_tls). In addition, while the session is
 /// IDLE the driver calls `notify()` when the store announces a change to
 /// the selected mailbox; the session then asks the engine for the updates.
+/// One exception to "complete before the next `next_action`": the
+/// continue_request for the next slice of a long reply has
+/// `overlaps_output` set and comes before the last slice is written. A
+/// driver may hold its `complete` while it performs the write_ready actions
+/// that follow (`net::connection` does, see `net::overlapping_request`),
+/// never during a write; the session returns `need_input` as a placeholder
+/// when it has nothing to write and only waits for that reply. A simple
+/// driver may complete it at once, as any other request.
 ///
 /// Thread safety: distinct objects safe, shared objects unsafe.
 class MAILACCESS_API server_session {
@@ -207,7 +215,6 @@ private:
 
     output_buffer out_;
     std::deque<std::variant<std::string, stream_segment>> queued_;
-    std::string chunk_;
     // Byte sources streamed to their end. The engine made them on a store
     // thread, whose malloc arena it may be allocating from right now (an
     // overlapping request): freeing them here then waits on that arena's

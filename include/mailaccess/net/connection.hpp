@@ -63,7 +63,10 @@ struct connection_options {
 ///   - engine_request: posts `engine.handle(std::move(req))` to the store
 ///     executor, so blocking store I/O never runs on an I/O thread (STYLE.md
 ///     section 4), then posts `session.complete(id, std::move(reply))` back to
-///     the connection's executor. No other action runs meanwhile.
+///     the connection's executor. No other action runs meanwhile, except
+///     writes for a request marked `overlaps_output` (see
+///     `overlapping_request` in session_traits.hpp): the store thread
+///     works on it while the I/O thread sends what was queued before it.
 ///   - start_tls: wraps the socket in TLS (server role) and handshakes within
 ///     `handshake_timeout`, then `session.tls_established()`. Without a TLS
 ///     context the connection is closed.
