@@ -512,7 +512,10 @@ def measure(opt, work, run_dir, servers):
     log("corpus: %d messages, %.1f MB; %d users on each server (%.1f s)"
         % (len(messages), corpus_bytes / 1e6, len(users), time.time() - t_setup))
 
-    ours.start(quota_bytes=max(1 << 40, corpus_bytes * 4), max_connections=max(10000, opt.idle_clients + 100))
+    def start_ours():
+        ours.start(quota_bytes=max(1 << 40, corpus_bytes * 4), max_connections=max(10000, opt.idle_clients + 100))
+
+    start_ours()
     dove.start(opt.port_wait)
     pinned = {k: [affinity(p) for p in s.pids()] for k, s in servers.items()}
     dovecot_fsync = dove.conf("mail_fsync")
@@ -607,7 +610,13 @@ def measure(opt, work, run_dir, servers):
                 elif workload in ("idle", "idle-tls"):
                     # All idlers on one user with a one-message INBOX, so that one APPEND
                     # concerns them all; the memory is that of the server's processes
-                    # (Dovecot: the master and every child it forked).
+                    # (Dovecot: the master and every child it forked). Ours starts
+                    # afresh: heap freed by earlier workloads (a download's slices)
+                    # would be reused by the idlers and hide what they cost, down to
+                    # a negative figure. Dovecot forks a new process per session anyway.
+                    if server == "ours":
+                        ours.stop()
+                        start_ours()
                     run(workload, "", rnd, server, "user1",
                         ["--clients", str(opt.idle_clients),
                          "--server-pids", ",".join(str(p) for p in servers[server].pids())])

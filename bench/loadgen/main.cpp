@@ -204,6 +204,8 @@ int main(int argc, char** argv) {
         c["server_pids"] = l.server_pids;
         c["rss_before_kib"] = idle.rss_before_kib;
         c["rss_idle_kib"] = idle.rss_idle_kib;
+        c["rss_half_kib"] = idle.rss_half_kib;
+        c["connections_half"] = idle.connections_half;
     }
     const std::string name = "loadgen_" + workload;
     auto figure = [&](const char* unit, double value, const char* metric) {
@@ -213,7 +215,14 @@ int main(int argc, char** argv) {
     };
     const double secs = s.seconds > 0 ? s.seconds : 1e-9;
     if (workload == "idle") {
-        if (!l.server_pids.empty() && idle.connections > 0)
+        // What one more idler costs: the second half's memory over its count
+        // (everything over all of them when there is no half to compare).
+        if (!l.server_pids.empty() && idle.connections > idle.connections_half && idle.connections_half > 0)
+            figure("KiB",
+                   (idle.rss_idle_kib - idle.rss_half_kib) /
+                       static_cast<double>(idle.connections - idle.connections_half),
+                   "rss_per_connection");
+        else if (!l.server_pids.empty() && idle.connections > 0)
             figure("KiB", (idle.rss_idle_kib - idle.rss_before_kib) / static_cast<double>(idle.connections),
                    "rss_per_connection");
         figure("connections", static_cast<double>(idle.connections), "idling");

@@ -440,10 +440,22 @@ asio::awaitable<idle_result> idle_capacity(const target& t, const load& l) {
     clock_type::time_point last_seen{};
     asio::steady_timer everyone(ex, clock_type::time_point::max());
     const auto start = clock_type::now();
-    // Connect in batches so the server's accept queue is not the bottleneck.
+    // Connect in batches so the server's accept queue is not the bottleneck;
+    // the memory is measured once half of them idle, and again with all: the
+    // difference is what the second half costs, without what the first
+    // connection of a process pays once (TLS tables, a thread's malloc
+    // arena) or what earlier work left free in the heap.
     constexpr unsigned batch = 200;
-    for (unsigned first = 0; first < l.clients; first += batch) {
-        const unsigned n = std::min(batch, l.clients - first);
+    const unsigned half = l.clients / 2;
+    for (unsigned first = 0; first < l.clients;) {
+        if (first == half && half > 0) {
+            asio::steady_timer settle_half(ex, std::chrono::seconds(1));
+            co_await settle_half.async_wait(use_awaitable);
+            r.rss_half_kib = memory_kib(l.server_pids);
+            r.connections_half = idlers.size();
+        }
+        const unsigned n =
+            std::min({batch, l.clients - first, first < half ? half - first : l.clients - first});
         co_await run_concurrently(n, [&, first](unsigned k) -> asio::awaitable<void> {
             const unsigned index = first + k;
             auto options = imap_options(t);
@@ -468,6 +480,7 @@ asio::awaitable<idle_result> idle_capacity(const target& t, const load& l) {
                 r.connect.error(describe(e));
             }
         });
+        first += n;
     }
     r.connect.seconds = seconds_since(start);
     r.connections = idlers.size();

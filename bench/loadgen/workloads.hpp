@@ -54,8 +54,10 @@ struct idle_result {
     std::uint64_t connections = 0;  ///< connections idling at once
     double rss_before_kib = 0;      ///< server resident memory before and with them
     double rss_idle_kib = 0;
-    double fanout_ms = 0;        ///< APPEND to the last EXISTS seen by all
-    std::uint64_t notified = 0;  ///< connections that saw the EXISTS
+    double rss_half_kib = 0;           ///< ... and with the first half of them
+    std::size_t connections_half = 0;  ///< how many idled at that point
+    double fanout_ms = 0;              ///< APPEND to the last EXISTS seen by all
+    std::uint64_t notified = 0;        ///< connections that saw the EXISTS
 };
 
 /// connect + LOGIN + LOGOUT cycles by `clients` concurrent clients for
