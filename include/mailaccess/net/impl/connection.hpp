@@ -191,8 +191,10 @@ void connection<Session, Engine>::do_read() {
     const bool detached = notifiable && idle_watch_;
     if (!guarded([&] {
             if (detached) {
+                // Small: every idler keeps it, and an idling client sends
+                // little (DONE); more input after that is read as usual.
                 if (idle_buffer_.empty())
-                    idle_buffer_.resize(std::clamp<std::size_t>(options_.read_chunk, 1, 4096));
+                    idle_buffer_.resize(std::clamp<std::size_t>(options_.read_chunk, 1, 512));
                 buf = std::span<char>(idle_buffer_);
             } else {
                 buf = session_->prepare(options_.read_chunk);
