@@ -248,6 +248,16 @@ TEST_CASE("state rules: BAD [CLIENTBUG] outside the command's state, engine comm
     CHECK(h.events == std::vector<std::string>{"command NOOP", "command UID FETCH", "command CLOSE"});
 }
 
+// One slice of a FETCH reply: message `seq` (UID 7) with `body` streamed as BODY[].
+static command_reply body_slice(std::uint32_t seq, body_stream body) {
+    command_reply reply;
+    fetch_body_section b;
+    b.streamed_size = body.size;
+    fetch_data f{seq, {fetch_item_types::uid{7}, b}};
+    reply.untagged.push_back({f, {std::move(body)}});
+    return reply;
+}
+
 TEST_CASE("FETCH bodies stream from byte sources; replies come in slices", "[imap][server_session]") {
     harness h;
     h.run();
@@ -256,12 +266,8 @@ TEST_CASE("FETCH bodies stream from byte sources; replies come in slices", "[ima
     const std::string body(200000, 'x');
     int slices = 0;
     h.engine = [&](engine_request& r) -> engine_reply {
-        command_reply reply;
-        fetch_body_section b;
-        b.streamed_size = body.size();
-        fetch_data f{static_cast<std::uint32_t>(slices + 1), {fetch_item_types::uid{7}, b}};
-        reply.untagged.push_back(
-            {f, {body_stream{std::make_shared<string_source>("<" + body + ">"), 1, body.size()}}});
+        auto reply = body_slice(static_cast<std::uint32_t>(slices + 1),
+                                {std::make_shared<string_source>("<" + body + ">"), 1, body.size()});
         reply.more = ++slices < 2;
         if (!reply.more) reply.text = "Fetch completed.";
         (void)r;
@@ -330,13 +336,9 @@ TEST_CASE("FETCH slices: the next one is asked for while the last is written", "
     int slices = 0;
     bool fail_second = false;
     h.engine = [&](engine_request& r) -> engine_reply {
-        command_reply reply;
-        fetch_body_section b;
-        b.streamed_size = body.size();
-        fetch_data f{static_cast<std::uint32_t>(slices + 1), {fetch_item_types::uid{7}, b}};
         const bool failing = fail_second && slices == 1;
-        reply.untagged.push_back(
-            {f, {body_stream{std::make_shared<string_source>(body, failing), 0, body.size()}}});
+        auto reply = body_slice(static_cast<std::uint32_t>(slices + 1),
+                                {std::make_shared<string_source>(body, failing), 0, body.size()});
         reply.more = ++slices < 3;
         if (!reply.more) reply.text = "Fetch completed.";
         (void)r;

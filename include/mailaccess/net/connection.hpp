@@ -223,10 +223,9 @@ private:
     std::vector<char> idle_buffer_;
 
     // An engine call that overlaps output (see `overlapping_request`): it
-    // is running; the loop waits for it (an action other than a write came);
-    // its reply, kept while a write was in flight.
+    // is running (state_ is `engine` while the loop waits for it, after an
+    // action other than a write); its reply, kept while a write was in flight.
     bool overlapped_running_ = false;
-    bool overlapped_waiting_ = false;
     struct kept_reply {
         request_id id{};
         std::optional<engine_reply> reply;

@@ -99,8 +99,7 @@ void connection<Session, Engine>::run() {
             // for again once its reply is in.
             if (std::get_if<typename traits::engine_request>(&*act) != nullptr)
                 return fail(errc::session_failed, "engine request while another is running");
-            state_ = state::engine;
-            overlapped_waiting_ = true;
+            state_ = state::engine;  // the completion sees it waits
             return;
         }
         if (std::get_if<typename traits::need_input>(&*act) != nullptr) return do_read();
@@ -384,9 +383,10 @@ void connection<Session, Engine>::do_engine(typename traits::engine_request&& re
             if (self->state_ == state::closed) return;  // closed meanwhile: drop the reply
             if (overlapped) {
                 self->overlapped_running_ = false;
-                if (!std::exchange(self->overlapped_waiting_, false)) {
-                    // A write is in flight: complete() must not append to the
-                    // output it is sending. Its handler delivers the reply.
+                if (self->state_ != state::engine) {
+                    // A write is in flight (the loop waits only in `engine`):
+                    // complete() must not append to the output it is sending.
+                    // Its handler delivers the reply.
                     self->overlapped_reply_.emplace(kept_reply{id, std::move(reply), std::move(failure)});
                     return;
                 }
