@@ -62,7 +62,7 @@ folder::folder(state_ptr st, fs::path dir)
       index_(state_->index_for(dir_)),
       index_mutex_(state_->mutex_for(dir_ / uidlist_lock_name)) {}
 
-fd_guard folder::open_known(std::uint32_t uid) const {
+fd_guard folder::open_known(std::uint32_t uid, std::optional<std::uint64_t>& size) const {
     // The index changes only under the folder lock, whose first half is
     // this mutex: holding it is enough to read a consistent entry.
     std::lock_guard guard(*index_mutex_);
@@ -70,7 +70,11 @@ fd_guard folder::open_known(std::uint32_t uid) const {
     if (!index_->valid) return fd_guard();
     const folder_file* f = index_->find(uid);
     if (f == nullptr || f->filename.empty()) return fd_guard();
-    return open_file(*f);
+    fd_guard fd = open_file(*f);
+    // The name still opens, so it is the same inode (flag renames keep it)
+    // and the bytes of a Maildir file never change.
+    if (fd.get() >= 0 && f->stat_known) size = f->stat_size;
+    return fd;
 }
 
 fd_guard folder::open_file(const folder_file& f) const {

@@ -152,7 +152,10 @@ public:
     /// in-process mutex only (no flock, no sync): the fast path of
     /// `maildir_mailbox::open`. An invalid fd when the index is not loaded,
     /// does not know the file, or the name no longer opens (errno set).
-    fd_guard open_known(std::uint32_t uid) const;
+    /// `size` is set to the size the index has from its stat of the file,
+    /// when it has one (listings stat every file: a RETR or FETCH after one
+    /// needs no fstat), else left alone.
+    fd_guard open_known(std::uint32_t uid, std::optional<std::uint64_t>& size) const;
 
     /// Opens `f` for reading (under the lock). An invalid fd on failure,
     /// with errno set.

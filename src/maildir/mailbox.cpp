@@ -140,7 +140,8 @@ result<std::unique_ptr<store::message_source>> maildir_mailbox::open(std::uint32
     // it, so a name that still opens is this UID's message. Only a name that
     // does not (or an index that does not know it) costs the folder lock and
     // a sync below; Dovecot likewise syncs per command, not per message.
-    fd = folder_.open_known(uid);
+    std::optional<std::uint64_t> size;
+    fd = folder_.open_known(uid, size);
     if (fd.get() < 0) {
         auto lock = folder_.lock();
         if (!lock) return unexpected(lock.error());
@@ -175,10 +176,13 @@ result<std::unique_ptr<store::message_source>> maildir_mailbox::open(std::uint32
     }
     publish(*state_, user_, name_, changes);
     if (failed) return unexpected(failed);
-    struct stat sb {};
-    if (::fstat(fd.get(), &sb) != 0) return unexpected(errno_code(errno));
+    if (!size) {
+        struct stat sb {};
+        if (::fstat(fd.get(), &sb) != 0) return unexpected(errno_code(errno));
+        size = static_cast<std::uint64_t>(sb.st_size);
+    }
     return std::unique_ptr<store::message_source>(
-        std::make_unique<message_file_source>(std::move(fd), static_cast<std::uint64_t>(sb.st_size)));
+        std::make_unique<message_file_source>(std::move(fd), *size));
 }
 
 result<std::vector<message_info>> maildir_mailbox::store_flags(std::span<const std::uint32_t> uids,

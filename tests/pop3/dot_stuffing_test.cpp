@@ -224,3 +224,54 @@ TEST_CASE("dot_stuffer and dot_unstuffer on long mostly-clean text match the one
         }
     }
 }
+
+TEST_CASE("transparency_check: plain CRLF lines without a leading dot, at every split point",
+          "[pop3][dot_stuffing]") {
+    const std::vector<std::pair<std::string, bool>> rows{
+        {"", true},
+        {"\r\n", true},
+        {"a\r\nb\r\n", true},
+        {"a\r\n\r\nbody . with dots.\r\n", true},
+        {".", false},
+        {".\r\n", false},
+        {"a\r\n.b\r\n", false},
+        {"a\r\n\r\n.\r\n", false},
+        {"no final crlf", false},
+        {"a\r\nends in cr\r", false},
+        {"a\nb\r\n", false},
+        {"a\r\nb\n", false},
+        {"bare\rcr\r\n", false},
+        {"x\r\r\n", false},
+        {"a\r\n\n", false},
+    };
+    for (const auto& [in, expected] : rows) {
+        CHECK((encode({in}) == in + ".\r\n") == expected);  // the rows agree with the stuffer
+        test::for_each_chunking(in, [&](const test::chunking& c) {
+            INFO(c.description << " of \"" << in << "\"");
+            pop3::transparency_check check;
+            for (auto chunk : c.chunks) check.feed(chunk);
+            CHECK(check.transparent() == expected);
+            if (expected) CHECK(check.still_possible());
+        });
+    }
+}
+
+TEST_CASE("transparency_check on long text decides at the first offending byte", "[pop3][dot_stuffing]") {
+    std::string clean;
+    for (int i = 0; i < 2000; ++i)
+        clean += "Line " + std::to_string(i) + " of a long plain message body.\r\n";
+    pop3::transparency_check whole;
+    whole.feed(clean);
+    CHECK(whole.transparent());
+    const std::size_t cut = clean.rfind("\r\n", 50000) + 2;  // a line boundary
+    for (const std::string_view bad : {".dot\r\n", "bare\n", "x\ry\r\n"}) {
+        const std::string text = clean.substr(0, cut) + std::string(bad) + clean.substr(cut);
+        pop3::transparency_check check;
+        check.feed(std::string_view(text).substr(0, 30000));
+        CHECK(check.still_possible());
+        check.feed(std::string_view(text).substr(30000));
+        CHECK_FALSE(check.still_possible());
+        CHECK_FALSE(check.transparent());
+        CHECK(encode({text}) != text + ".\r\n");
+    }
+}
