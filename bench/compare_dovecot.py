@@ -367,7 +367,9 @@ def parse_args():
     p.add_argument("--login-clients", type=int, default=20)
     p.add_argument("--login-seconds", type=int, default=5)
     p.add_argument("--sync-iterations", type=int, default=5, help="warm header syncs per round")
-    p.add_argument("--body-iterations", type=int, default=1)
+    p.add_argument("--body-iterations", type=int, default=3,
+                   help="downloads per round (BODY.PEEK[] and POP3 RETR): one takes ~0.1-0.5 s, short "
+                   "enough for a neighbour's burst to move a round's figure by a third")
     p.add_argument("--append-clients", type=int, default=4)
     p.add_argument("--append-count", type=int, default=50, help="APPENDs per client")
     p.add_argument("--append-size", type=int, default=10240)
@@ -586,7 +588,9 @@ def measure(opt, work, run_dir, servers):
 
     for workload in opt.workloads:
         for rnd in range(1, opt.rounds + 1):
-            for server in SERVERS:  # ours, Dovecot, ours, Dovecot ...
+            # ours, Dovecot, Dovecot, ours, ... (ABBA): neither server always
+            # runs right after the other's load, nor first on a cold machine.
+            for server in SERVERS if rnd % 2 == 1 else tuple(reversed(SERVERS)):
                 if server == "dovecot" and not dovecot_runs(opt, workload):
                     continue
                 if workload in ("login", "login-tls"):
@@ -599,7 +603,7 @@ def measure(opt, work, run_dir, servers):
                 elif workload == "body-download":
                     run(workload, "", rnd, server, "bench", ["--iterations", str(opt.body_iterations)])
                 elif workload.startswith("pop3-retr"):
-                    run(workload, "", rnd, server, "bench", [])
+                    run(workload, "", rnd, server, "bench", ["--iterations", str(opt.body_iterations)])
                 elif workload == "append":
                     run(workload, "", rnd, server, "benchappend",
                         ["--clients", str(opt.append_clients), "--iterations", str(opt.append_count),

@@ -241,7 +241,7 @@ asio::awaitable<stats> pop3_retr(const target& t, const load& l) {
     const auto start = clock_type::now();
     for (unsigned i = 0; i < l.iterations; ++i) {
         if (l.pipelined) {
-            // All RETRs queued at once: the client keeps up to 16 in flight
+            // All RETRs queued at once: the client keeps up to 32 in flight
             // when the server offers PIPELINING (RFC 2449 section 6.6).
             std::vector<clock_type::time_point> queued;
             unsigned left = static_cast<unsigned>(listing.size());

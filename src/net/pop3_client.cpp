@@ -41,8 +41,11 @@ public:
 };
 
 // Commands in flight with PIPELINING: enough to hide the round trip, few
-// enough that neither side's socket buffer fills with commands.
-constexpr std::size_t pipeline_window = 16;
+// enough that neither side's socket buffer fills with commands (32 RETRs are
+// ~300 bytes). With 16, refilled at 8, a server answering small messages
+// from the page cache ran dry between refills (it idled a tenth of a
+// download); 32 gave 5-10% more throughput against our server.
+constexpr std::size_t pipeline_window = 32;
 // More start only once no more than this many are in flight, and then up to
 // the window at once: started together, they go out in one write. Topping
 // the window up by one as each answer ends sent a command per write, a

@@ -166,7 +166,7 @@ MAILACCESS_API void cancel_operation(const std::weak_ptr<pop3_client_impl>& impl
 /// outstanding: they queue, the commands go out in call order, and results
 /// are delivered in that order. Without PIPELINING the next command is sent
 /// only after the previous reply; when the server advertises PIPELINING (or
-/// `pop3_client_options::pipelining` is set) up to 16 commands are in flight.
+/// `pop3_client_options::pipelining` is set) up to 32 commands are in flight.
 /// `async_connect`, `async_stls` and `async_login` are exchanges of several
 /// steps and always run alone.
 ///
