@@ -2,11 +2,9 @@
 
 #include <mailaccess/auth/authenticator.hpp>
 #include <mailaccess/core/error.hpp>
-#include <mailaccess/pop3/dot_stuffing.hpp>
 #include <mailaccess/pop3/error.hpp>
 #include <mailaccess/store/error.hpp>
 
-#include <mutex>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -31,99 +29,14 @@ std::error_code pop3_outcome_for(std::error_code ec) {
 
 pop3::sasl_reply sasl_outcome(std::error_code ec) { return {std::nullopt, {ec, {}, 0}}; }
 
-// The message cache entry that says whether a message needs dot-stuffing:
-// "1" transparent (pop3::transparency_check), "0" not.
-constexpr std::string_view transparency_key = "pop3.transparent.1";
-
-}  // namespace
-
-// What learning sources found out, kept until the engine's next call
-// writes it to the message cache (the sources run on the session's thread).
-struct pop3_engine::learned_transparency {
-    std::mutex mutex;
-    std::vector<std::pair<std::uint32_t, bool>> verdicts;
-
-    void add(std::uint32_t uid, bool transparent) {
-        std::lock_guard lock(mutex);
-        verdicts.emplace_back(uid, transparent);
-    }
-};
-
-namespace {
-
-// A message whose transparency is not cached yet: reads pass through
-// unchanged and are checked on the way, so the first RETR learns it without
-// reading anything twice. The verdict is known once every byte has been
-// read in order (RETR), or as soon as one byte needs stuffing.
-class learning_source final : public byte_source {
-public:
-    learning_source(std::unique_ptr<byte_source> inner, std::uint32_t uid,
-                    std::shared_ptr<pop3_engine::learned_transparency> learned)
-        : inner_(std::move(inner)), uid_(uid), size_(inner_->size()), learned_(std::move(learned)) {}
-
-    std::uint64_t size() const noexcept override { return size_; }
-
-    result<std::size_t> read(std::uint64_t offset, std::span<char> out) override {
-        auto n = inner_->read(offset, out);
-        if (!n || reported_ || offset != checked_) return n;
-        check_.feed(std::string_view(out.data(), *n));
-        checked_ += *n;
-        if (!check_.still_possible() || checked_ == size_) {
-            reported_ = true;
-            learned_->add(uid_, check_.transparent());
-        }
-        return n;
-    }
-
-private:
-    std::unique_ptr<byte_source> inner_;
-    std::uint32_t uid_;
-    std::uint64_t size_;
-    std::shared_ptr<pop3_engine::learned_transparency> learned_;
-    pop3::transparency_check check_;
-    std::uint64_t checked_ = 0;  // bytes checked, from the start
-    bool reported_ = false;
-};
-
 }  // namespace
 
 pop3_engine::pop3_engine(store::store& store, auth::authenticator& authenticator)
-    : store_(store),
-      authenticator_(authenticator),
-      credentials_(authenticator),
-      learned_(std::make_shared<learned_transparency>()) {}
+    : store_(store), authenticator_(authenticator), credentials_(authenticator) {}
 
-pop3_engine::~pop3_engine() {
-    try {
-        keep_learned();
-    } catch (...) {
-        // Best effort, as the cache is: the next RETR learns it again.
-    }
-}
-
-void pop3_engine::keep_learned() {
-    std::vector<std::pair<std::uint32_t, bool>> verdicts;
-    {
-        std::lock_guard lock(learned_->mutex);
-        verdicts.swap(learned_->verdicts);
-    }
-    if (!inbox_) return;
-    for (const auto& [uid, transparent] : verdicts)
-        inbox_->cache(uid, transparency_key, transparent ? "1" : "0");
-}
-
-pop3::open_reply pop3_engine::open(const pop3::open_request& request) {
-    if (!inbox_) return {pop3::errc::wrong_state, nullptr};
-    auto source = inbox_->open(request.uid);
-    if (!source) return {pop3_outcome_for(source.error()), nullptr};
-    if (request.top) return {{}, std::move(*source)};
-    if (auto known = inbox_->cached(request.uid, transparency_key))
-        return {{}, std::move(*source), *known == "1"};
-    return {{}, std::make_unique<learning_source>(std::move(*source), request.uid, learned_)};
-}
+pop3_engine::~pop3_engine() = default;
 
 pop3::engine_reply pop3_engine::handle(pop3::engine_request&& request) {
-    keep_learned();
     // Only a step continues an exchange; anything else abandons it.
     if (!std::holds_alternative<pop3::sasl_step_request>(request.body)) credentials_.reset();
     return std::visit(
@@ -141,7 +54,10 @@ pop3::engine_reply pop3_engine::handle(pop3::engine_request&& request) {
                 if (!credentials_.in_exchange()) return sasl_outcome(pop3::errc::wrong_state);
                 return continue_sasl(credentials_.step(body.response));
             } else if constexpr (std::is_same_v<body_type, pop3::open_request>) {
-                return open(body);
+                if (!inbox_) return pop3::open_reply{pop3::errc::wrong_state, nullptr};
+                auto source = inbox_->open(body.uid);
+                if (!source) return pop3::open_reply{pop3_outcome_for(source.error()), nullptr};
+                return pop3::open_reply{{}, std::move(*source)};
             } else {
                 static_assert(std::is_same_v<body_type, pop3::update_request>);
                 if (!inbox_) return pop3::update_reply{pop3::errc::wrong_state};

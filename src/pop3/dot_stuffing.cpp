@@ -85,47 +85,6 @@ std::size_t crlf_line_run(std::string_view text) noexcept {
 
 }  // namespace
 
-void transparency_check::feed(std::string_view chunk) noexcept {
-    std::size_t i = 0;
-    const std::size_t n = chunk.size();
-    while (ok_ && i < n) {
-        if (pending_cr_) {
-            // A CR at the end of the last chunk: only CRLF keeps it plain.
-            pending_cr_ = false;
-            if (chunk[i] != '\n') {
-                ok_ = false;
-                return;
-            }
-            at_line_start_ = true;
-            ++i;
-            continue;
-        }
-        if (at_line_start_) {
-            if (chunk[i] == '.') {
-                ok_ = false;
-                return;
-            }
-            if (const std::size_t run = crlf_line_run(chunk.substr(i)); run != 0) {
-                i += run;  // whole plain lines: still at a line start
-                continue;
-            }
-        }
-        const std::size_t j = next_line_break(chunk, i);
-        if (j > i) at_line_start_ = false;
-        if (j == n) return;  // the line goes on in the next chunk
-        if (chunk[j] == '\n' || (j + 1 < n && chunk[j + 1] != '\n')) {
-            ok_ = false;  // a bare LF, or a CR followed by something else
-            return;
-        }
-        if (j + 1 == n) {
-            pending_cr_ = true;
-            return;
-        }
-        at_line_start_ = true;
-        i = j + 2;
-    }
-}
-
 void dot_stuffer::end_line(std::string& out) {
     out += "\r\n";
     const bool was_empty = at_line_start_;

@@ -391,7 +391,7 @@ void server_session::handle_transaction(const command& cmd) {
                 pending_message_ = *cmd.message;
                 pending_top_lines_.reset();
                 if (cmd.kind == verb::top) pending_top_lines_ = cmd.lines;
-                request(open_request{e->uid, cmd.kind == verb::top}, pending_kind::open);
+                request(open_request{e->uid}, pending_kind::open);
             }
             return;
         case verb::dele:
@@ -481,10 +481,10 @@ void server_session::on_open(open_reply& reply) {
     if (pending_top_lines_) {
         reply_ok({});
         stream_.emplace(stream_state{std::move(reply.body), 0, dot_stuffer(*pending_top_lines_)});
-        return;
+    } else {
+        reply_ok(std::to_string(entry.size) + " octets");
+        stream_.emplace(stream_state{std::move(reply.body), 0, dot_stuffer()});
     }
-    reply_ok(std::to_string(entry.size) + " octets");
-    stream_.emplace(stream_state{std::move(reply.body), 0, dot_stuffer(), reply.transparent});
 }
 
 void server_session::on_update(const update_reply& reply) {
@@ -503,19 +503,9 @@ void server_session::fill_stream() {
         stream_.reset();
         return;
     }
+    read_buf_.resize(stream_chunk);
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(stream_chunk, size - s.offset));
-    std::string& out = out_.storage();
-    const std::size_t before = out.size();
-    result<std::size_t> n = std::size_t{0};
-    if (s.transparent) {
-        // Nothing to stuff: straight onto the end of the output.
-        out.resize(before + want);
-        n = s.source->read(s.offset, std::span<char>(out.data() + before, want));
-        out.resize(before + (n ? *n : 0));
-    } else {
-        read_buf_.resize(stream_chunk);
-        n = s.source->read(s.offset, std::span<char>(read_buf_.data(), want));
-    }
+    auto n = s.source->read(s.offset, std::span<char>(read_buf_.data(), want));
     if (!n || *n == 0) {
         // Half a multi-line response is on the wire: no -ERR can follow it,
         // so the only honest ending is to close (the client sees no ".").
@@ -524,8 +514,7 @@ void server_session::fill_stream() {
         return;
     }
     s.offset += *n;
-    if (s.transparent) return;
-    s.encoder.encode(std::string_view(read_buf_.data(), *n), out);
+    s.encoder.encode(std::string_view(read_buf_.data(), *n), out_.storage());
 }
 
 }  // namespace mailaccess::pop3

@@ -324,10 +324,6 @@ TEST_CASE("server_session greeting, timeout and APOP timestamp", "[pop3][server_
 }
 
 TEST_CASE("RETR streams the body in bounded chunks as output is consumed", "[pop3][server_session]") {
-    // A transparent body (open_reply::transparent) is copied, not stuffed:
-    // the same bytes on the wire, in the same bounded chunks.
-    const bool transparent = GENERATE(false, true);
-    INFO("transparent: " << transparent);
     pop3::server_options o;
     o.tls_active = true;
     pop3::server_session s(o);
@@ -348,10 +344,8 @@ TEST_CASE("RETR streams the body in bounded chunks as output is consumed", "[pop
         } else if (auto* r = std::get_if<pop3::engine_request>(&act)) {
             if (std::holds_alternative<pop3::login_request>(r->body)) {
                 s.complete(r->id, pop3::login_reply{{}, {{7, message.size()}}, 3});
-            } else if (auto* open = std::get_if<pop3::open_request>(&r->body)) {
-                CHECK_FALSE(open->top);
-                s.complete(r->id,
-                           pop3::open_reply{{}, std::make_unique<string_source>(message), transparent});
+            } else if (std::holds_alternative<pop3::open_request>(r->body)) {
+                s.complete(r->id, pop3::open_reply{{}, std::make_unique<string_source>(message)});
             } else {
                 deleted = std::get<pop3::update_request>(r->body).uids_to_delete;
                 s.complete(r->id, pop3::update_reply{});
@@ -366,43 +360,6 @@ TEST_CASE("RETR streams the body in bounded chunks as output is consumed", "[pop
                              std::to_string(message.size()) + " octets\r\n";
     CHECK(out == head + message + ".\r\n+OK Logging out.\r\n");
     CHECK(deleted.empty());
-}
-
-TEST_CASE("RETR of a transparent body sends its bytes unexamined; TOP never asks", "[pop3][server_session]") {
-    pop3::server_options o;
-    o.tls_active = true;
-    pop3::server_session s(o);
-    // The flag is the engine's word: a session that got it sends even a
-    // dot-led line as it is (which is why engines set it only from a check
-    // of the same bytes); without it the line is stuffed.
-    const std::string message = "Subject: x\r\n\r\n.dot\r\n";
-    s.feed("USER u\r\nPASS p\r\nRETR 1\r\nRETR 1\r\nTOP 1 0\r\n");
-    std::string out;
-    std::vector<bool> tops;
-    for (;;) {
-        auto act = s.next_action();
-        if (std::holds_alternative<pop3::need_input>(act)) break;
-        if (std::holds_alternative<pop3::write_ready>(act)) {
-            out += s.pending_output();
-            s.consume_output(s.pending_output().size());
-        } else if (auto* r = std::get_if<pop3::engine_request>(&act)) {
-            if (std::holds_alternative<pop3::login_request>(r->body)) {
-                s.complete(r->id, pop3::login_reply{{}, {{7, message.size()}}, 3});
-            } else {
-                const auto& open = std::get<pop3::open_request>(r->body);
-                tops.push_back(open.top);
-                const bool transparent = tops.size() != 2;  // TOP has its own encoder whatever the flag
-                s.complete(r->id,
-                           pop3::open_reply{{}, std::make_unique<string_source>(message), transparent});
-            }
-        } else {
-            FAIL("unexpected action");
-        }
-    }
-    CHECK(tops == std::vector<bool>{false, false, true});
-    const std::string status = "+OK " + std::to_string(message.size()) + " octets\r\n";
-    CHECK(out == "+OK mailaccess POP3 ready\r\n+OK\r\n+OK Logged in.\r\n" + status + message + ".\r\n" +
-                     status + "Subject: x\r\n\r\n..dot\r\n.\r\n+OK\r\nSubject: x\r\n\r\n.\r\n");
 }
 
 TEST_CASE("pipelined commands are answered in bounded batches", "[pop3][server_session]") {

@@ -40,14 +40,6 @@ namespace mailaccess::engine {
 /// (e.g. after the client cancelled with `*`, which the session answers
 /// itself).
 ///
-/// RETR of a message the engine knows to need no dot-stuffing is answered
-/// with `open_reply::transparent`, which lets the session send its bytes as
-/// they are, without scanning them. The engine learns it on
-/// the message's first RETR, from the bytes the session reads anyway
-/// (`pop3::transparency_check`), and keeps it in the mailbox's message
-/// cache (`pop3.transparent.1`) at its next call, so later sessions and
-/// processes know it.
-///
 /// `handle` does blocking store I/O and password hashing: drivers call it on
 /// the store executor, not on an I/O thread, except for the requests
 /// `runs_inline` names. The store and authenticator must outlive it.
@@ -76,12 +68,7 @@ public:
         return std::holds_alternative<pop3::open_request>(request.body);
     }
 
-    /// Verdicts of messages read since the last call, waiting to be cached.
-    struct learned_transparency;
-
 private:
-    pop3::open_reply open(const pop3::open_request& request);
-    void keep_learned();
     pop3::login_reply verify_and_login(std::string_view user, const secret<>& password);
     pop3::login_reply login(std::string user_name);
     pop3::sasl_reply continue_sasl(detail::sasl_progress progress);
@@ -92,7 +79,6 @@ private:
     std::unique_ptr<store::maildrop_lock> lock_;
     std::unique_ptr<store::account> account_;
     std::unique_ptr<store::mailbox> inbox_;
-    std::shared_ptr<learned_transparency> learned_;
 };
 
 }  // namespace mailaccess::engine

@@ -71,9 +71,6 @@ struct sasl_step_request {
 /// RETR or TOP: open the message with this UID for streaming.
 struct open_request {
     std::uint32_t uid = 0;
-    /// TOP: only the start is read, so `open_reply::transparent` is not
-    /// used (an engine that learns it from a full read learns nothing).
-    bool top = false;
 };
 /// QUIT in TRANSACTION state: enter UPDATE, remove these UIDs for good
 /// (RFC 1939 section 6). The session answers +OK only after the engine
@@ -123,12 +120,6 @@ struct sasl_reply {
 struct open_reply {
     std::error_code error;
     std::unique_ptr<byte_source> body;
-    /// The engine knows that the body needs no dot-stuffing (see
-    /// `transparency_check`: CRLF line ends only, no line starting with
-    /// ".", the last line terminated). The session then sends the bytes as
-    /// they are, without looking at them: a wrong "true" breaks the
-    /// framing, so only set it from a check of these very bytes.
-    bool transparent = false;
 };
 /// Answer to update_request.
 struct update_reply {

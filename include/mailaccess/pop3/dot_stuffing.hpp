@@ -60,33 +60,6 @@ private:
     bool finished_ = false;
 };
 
-/// Tells, a chunk at a time, whether a message's RETR wire form is the
-/// message itself: every line ends in CRLF (no bare CR or LF), no line
-/// starts with ".", and the last line is terminated (or there is none). For
-/// such a message `dot_stuffer` would only append ".\r\n", so a server
-/// that knows this may send its bytes as they are stored. Checked against `dot_stuffer` by
-/// `pop3_dot_stuffing_fuzz`.
-///
-/// Thread safety: distinct objects safe, shared objects unsafe.
-class MAILACCESS_API transparency_check {
-public:
-    /// Looks at the next bytes of the message.
-    void feed(std::string_view chunk) noexcept;
-
-    /// After the whole message: whether it needs no stuffing. False as soon
-    /// as one byte showed it does.
-    bool transparent() const noexcept { return ok_ && at_line_start_ && !pending_cr_; }
-
-    /// False once the message is known to need stuffing (feeding more
-    /// changes nothing then).
-    bool still_possible() const noexcept { return ok_; }
-
-private:
-    bool ok_ = true;
-    bool at_line_start_ = true;
-    bool pending_cr_ = false;  // the last byte seen was a CR
-};
-
 /// Streaming decoder for a POP3 multi-line body (client side): undoes the
 /// byte-stuffing and finds the terminating "." line, wherever chunk
 /// boundaries fall.

@@ -124,9 +124,7 @@ enum class state {
 ///
 /// Message bodies are streamed: after `open_reply`, the session reads the
 /// `byte_source` 64 KiB at a time and only when pending output has been
-/// consumed, dot-stuffing as it goes, so no message is ever held whole. A
-/// body the engine calls `transparent` is read straight onto the end of the
-/// output, without looking at its bytes.
+/// consumed, dot-stuffing as it goes, so no message is ever held whole.
 ///
 /// Thread safety: distinct objects safe, shared objects unsafe. A session
 /// belongs to one connection and is driven from one strand.
@@ -191,9 +189,7 @@ private:
         std::unique_ptr<byte_source> source;
         std::uint64_t offset = 0;
         dot_stuffer encoder;
-        bool transparent = false;  // copied as it is (open_reply::transparent)
     };
-
     enum class pending_kind { none, login, sasl, open, update };
 
     bool process_line();
