@@ -5,12 +5,11 @@
 #include "imap_connection.hpp"
 
 #include <mailaccess/auth/passwd_file.hpp>
-#include <mailaccess/maildir/maildir_store.hpp>
 #include <mailaccess/mime/message_structure.hpp>
 #include <mailaccess/store/memory_store.hpp>
 
 #include <catch2/catch.hpp>
-#include <maildir/temp_dir.hpp>
+#include <maildir/scratch_store.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -294,12 +293,8 @@ TEST_CASE("BODY[] sent from the Maildir W= size equals BODY[] after a full parse
     const std::vector<std::string> bodies = {"Subject: bare\nX: y\n\nline one\nnul \0 here\nend\n"s,
                                              "Subject: crlf\r\n\r\nbody\r\n"s};
     auto fetch_all = [&](bool parse_first) {
-        test::temp_dir dir;
-        maildir::maildir_store_options o;
-        o.root = dir.path();
-        o.fsync = false;
-        maildir::maildir_store store(o);
-        REQUIRE(store.open_account("alice"));
+        test::scratch_store scratch;
+        auto& store = scratch.store;
         int n = 0;
         for (const auto& b : bodies) {
             std::size_t lfs = 0;

@@ -3,14 +3,13 @@
 #include <mailaccess/auth/passwd_file.hpp>
 #include <mailaccess/auth/password_hash.hpp>
 #include <mailaccess/core/base64.hpp>
-#include <mailaccess/maildir/maildir_store.hpp>
 #include <mailaccess/pop3/dot_stuffing.hpp>
 #include <mailaccess/pop3/error.hpp>
 #include <mailaccess/pop3/server_session.hpp>
 #include <mailaccess/store/memory_store.hpp>
 
 #include <catch2/catch.hpp>
-#include <maildir/temp_dir.hpp>
+#include <maildir/scratch_store.hpp>
 
 #include <fstream>
 
@@ -300,12 +299,8 @@ TEST_CASE("pop3_engine: RETR from a Maildir sends every file whole and stuffed, 
     // Files an outside MDA delivered, with every kind of line end. The first
     // session's listing stats them; later opens take the size from that
     // stat instead of an fstat, and must still send every byte.
-    test::temp_dir dir;
-    maildir::maildir_store_options o;
-    o.root = dir.path();
-    o.fsync = false;
-    maildir::maildir_store store(o);
-    REQUIRE(store.open_account("alice"));
+    test::scratch_store scratch;
+    auto& store = scratch.store;
     auth::passwd_file users = auth::passwd_file::parse(users_file());
     const std::vector<std::string> messages{
         std::string(message_two),
