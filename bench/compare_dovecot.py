@@ -303,13 +303,26 @@ def affinity(pid):
 
 # ---------------------------------------------------------------- load generator
 
+def loadgen_env():
+    # The load generator's own commit is the one its build was configured at,
+    # which may be long ago; its lines should name the commit being measured.
+    env = dict(os.environ)
+    if "MAILACCESS_GIT_COMMIT" not in env:
+        commit = git("rev-parse", "--short=12", "HEAD")
+        if commit:
+            env["MAILACCESS_GIT_COMMIT"] = commit
+    return env
+
+
 def run_loadgen(opt, server, port, workload, args, label, peer_config, timeout):
     cmd = [opt.loadgen, workload, "--host", "127.0.0.1", "--port", str(port), "--password", PASSWORD,
            "--label", label, "--peer-config", peer_config] + args
     if opt.loadgen_cores:
         cmd = ["taskset", "-c", opt.loadgen_cores] + cmd
+    if opt.loadgen_env is None:
+        opt.loadgen_env = loadgen_env()
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=opt.loadgen_env)
     except subprocess.TimeoutExpired:
         return [], "timed out after %d s" % timeout, cmd
     lines = []
@@ -397,6 +410,7 @@ def parse_args():
         opt.timeout = min(opt.timeout, 60)
         opt.port_wait = min(opt.port_wait, 60)
     opt.workloads = [w.strip() for w in opt.workloads.split(",") if w.strip()]
+    opt.loadgen_env = None  # made on first use (run_loadgen)
     for w in opt.workloads:
         if w not in WORKLOADS:
             p.error("unknown workload %s" % w)
