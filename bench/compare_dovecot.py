@@ -319,8 +319,6 @@ def run_loadgen(opt, server, port, workload, args, label, peer_config, timeout):
            "--label", label, "--peer-config", peer_config] + args
     if opt.loadgen_cores:
         cmd = ["taskset", "-c", opt.loadgen_cores] + cmd
-    if opt.loadgen_env is None:
-        opt.loadgen_env = loadgen_env()
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=opt.loadgen_env)
     except subprocess.TimeoutExpired:
@@ -410,7 +408,7 @@ def parse_args():
         opt.timeout = min(opt.timeout, 60)
         opt.port_wait = min(opt.port_wait, 60)
     opt.workloads = [w.strip() for w in opt.workloads.split(",") if w.strip()]
-    opt.loadgen_env = None  # made on first use (run_loadgen)
+    opt.loadgen_env = loadgen_env()
     for w in opt.workloads:
         if w not in WORKLOADS:
             p.error("unknown workload %s" % w)
