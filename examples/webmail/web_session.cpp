@@ -202,6 +202,9 @@ result<json> web_session::messages(const std::string& folder, std::size_t page, 
         idle();
         return unexpected(selected.error());
     }
+    // Before the search: an event received after this is either in the
+    // result already or moves the count past what the page is told.
+    const std::uint64_t version = version_->load();
     imap::cmd::search search;
     search.uid = true;
     if (query.empty()) {
@@ -218,11 +221,8 @@ result<json> web_session::messages(const std::string& folder, std::size_t page, 
     }
     std::vector<std::uint32_t> uids = found->numbers;
     std::sort(uids.begin(), uids.end(), std::greater<>());
-    json out = {{"folder", folder},
-                {"total", uids.size()},
-                {"page", page},
-                {"page_size", page_size},
-                {"messages", json::array()}};
+    json out = {{"folder", folder}, {"version", version},     {"total", uids.size()},
+                {"page", page},     {"page_size", page_size}, {"messages", json::array()}};
     const std::size_t first = std::min(uids.size(), page * page_size);
     const std::size_t last = std::min(uids.size(), first + page_size);
     if (first < last) {

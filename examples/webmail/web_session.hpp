@@ -58,7 +58,10 @@ public:
     /// [{name, delimiter, special, messages, unseen}].
     mailaccess::result<nlohmann::json> folders();
     /// A page of the folder, newest first, from headers only; `query`
-    /// (optional) is an IMAP TEXT search. {folder, total, page, page_size, messages: [...]}.
+    /// (optional) is an IMAP TEXT search. {folder, version, total, page,
+    /// page_size, messages: [...]}: `version` is the event count the page
+    /// is current with (see `version()`), read before the search, so any
+    /// later change moves `version()` past it.
     mailaccess::result<nlohmann::json> messages(const std::string& folder, std::size_t page,
                                                 std::size_t page_size, const std::string& query);
     /// The raw message (up to `max_message_size`), marked \Seen. The last one

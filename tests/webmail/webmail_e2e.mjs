@@ -56,6 +56,21 @@ async function poll(condition, what, timeout = 20000) {
 }
 
 let imapPort, cert;
+// Set once the page is up: what a failure prints about the page's state.
+let failurePage = null, failureBase = '';
+
+async function describePage() {
+  if (!failurePage) return;
+  const status = await failurePage.textContent('#status').catch((e) => 'unreadable: ' + e.message);
+  const rows = await failurePage.locator('#messages li').allTextContents().catch(() => []);
+  const events = await failurePage.request.get(failureBase + '/api/events').then((r) => r.text(), (e) => e.message);
+  console.error('page status line: ' + JSON.stringify(status));
+  console.error('message list: ' + JSON.stringify(rows));
+  const listed = await failurePage.request.get(failureBase + '/api/messages?folder=INBOX&page=0&q=')
+    .then(async (r) => r.status() + ' ' + await r.text(), (e) => e.message);
+  console.error('/api/events: ' + events);
+  console.error('/api/messages of INBOX: ' + listed);
+}
 function imap(...args) {
   return execFileSync('python3', [path.join(process.cwd(), 'imap_helper.py'), String(imapPort), cert, ...args],
                       { encoding: 'utf8' }).trim();
@@ -150,9 +165,31 @@ Content-Type: text/html; charset=utf-8
            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const page = context.pages()[0] || await context.newPage();
+  failurePage = page;
+  failureBase = base;
   page.setDefaultTimeout(20000);
   const consoleErrors = [];
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+
+  // A message that arrives after the first list and before the page's first
+  // poll for changes must still show: the poll is held until it has been
+  // appended and announced, so it reads a change count that already counts
+  // it (the page once took the first count it polled as its baseline).
+  let earlyAppended = false;
+  await page.route('**/api/events', async (route) => {
+    if (!earlyAppended && (await page.locator('#messages li').count()) > 0) {
+      earlyAppended = true;
+      appendMessage('INBOX', 'early.eml', `From: Early Sender <early@example.com>
+To: demo@localhost
+Subject: Arrived before the first poll
+Message-ID: <early@e2e>
+
+Hello.
+`);
+      await new Promise((r) => setTimeout(r, 1000));  // the webmail's IDLE hears of it
+    }
+    await route.continue();
+  });
 
   // Log in.
   await page.goto(base + '/');
@@ -168,9 +205,13 @@ Content-Type: text/html; charset=utf-8
   check(await page.evaluate(() => document.cookie) === '', 'the page script cannot read the session cookie');
 
   // Folder tree with unread counts; open INBOX.
-  await page.waitForSelector('#folders li[data-folder="INBOX"]');
-  const inboxLabel = await page.textContent('#folders li[data-folder="INBOX"]');
-  check(/INBOX \(3\)/.test(inboxLabel), 'INBOX shows 3 unread: ' + inboxLabel);
+  await page.waitForSelector('#messages li:has-text("Arrived before the first poll")', { timeout: 15000 });
+  check(earlyAppended, 'a message appended before the first poll appeared without reload');
+  await page.unroute('**/api/events');
+  const inboxLabel = () => page.textContent('#folders li[data-folder="INBOX"]');
+  await poll(async () => /INBOX \(4\)/.test(await inboxLabel()), 'the INBOX label to count 4 unread')
+    .catch(() => {});
+  check(/INBOX \(4\)/.test(await inboxLabel()), 'INBOX shows 4 unread: ' + await inboxLabel());
   const polishFolder = page.locator('#folders li[data-folder="Faktury/Zażółć"]');
   check((await polishFolder.textContent()) === 'Zażółć', 'a modified UTF-7 folder name shows in UTF-8, nested');
   await page.click('#folders li[data-folder="Archive"]');
@@ -297,6 +338,7 @@ try {
   await main();
 } catch (e) {
   console.error('FAIL ' + (e.stack || e));
+  await describePage().catch(() => {});
   code = 1;
 } finally {
   for (const c of children) c.kill('SIGTERM');

@@ -31,7 +31,17 @@ function query(params) {
 
 function status(text) { $('status').textContent = text || ''; }
 
+// The lists load concurrently (clicks, the live-update poll) and answers can
+// arrive out of order: only the answer to the newest request of each kind is
+// shown, so an older, slower one cannot put back a list from before a change.
+const issued = { messages: 0, folders: 0 };
+function newest(kind) {
+  const n = ++issued[kind];
+  return () => n === issued[kind];
+}
+
 function showLogin() {
+  state.version = -1;
   $('app').hidden = true;
   $('login').hidden = false;
 }
@@ -49,7 +59,10 @@ function folderLabel(f) {
 }
 
 async function loadFolders() {
-  state.folders = await api('/api/folders');
+  const current = newest('folders');
+  const folders = await api('/api/folders');
+  if (!current()) return;
+  state.folders = folders;
   const ul = $('folders');
   ul.replaceChildren();
   // Rebuilt on every refresh: keep the target the user picked.
@@ -93,7 +106,10 @@ function fromText(list) {
 }
 
 async function loadMessages() {
+  const current = newest('messages');
   const data = await api('/api/messages?' + query({ folder: state.folder, page: state.page, q: state.query }));
+  if (!current()) return;
+  state.version = data.version;
   state.total = data.total;
   state.pageSize = data.page_size;
   const ul = $('messages');
@@ -204,15 +220,20 @@ function closeMessage() {
 }
 
 // Live updates: the server idles (IMAP IDLE) on the open folder and counts
-// the changes it is told about; when the count moves, reload the lists.
+// the changes it is told about; each list answer says which count it is
+// current with, and when the count moves past that, the lists reload. When
+// the server idles on another folder than the one shown (requests of two
+// quick folder clicks reached it in the other order), reloading selects ours
+// again. Not polled while logged out: a 401 answer shows the login form,
+// which must not replace a login that succeeded meanwhile.
 async function poll() {
+  if ($('app').hidden || state.version === -1) return;
   try {
     const e = await api('/api/events');
-    if (state.version !== -1 && e.version !== state.version && e.folder === state.folder)
-      await Promise.all([loadMessages(), loadFolders()]);
-    state.version = e.version;
+    const elsewhere = e.folder !== '' && e.folder !== state.folder;
+    if (elsewhere || e.version !== state.version) await Promise.all([loadMessages(), loadFolders()]);
   } catch (e) {
-    // not logged in, or the server is restarting: the next tick tries again
+    // the session ended, or the server is restarting: the next tick tries again
   }
 }
 
