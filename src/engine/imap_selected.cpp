@@ -353,7 +353,15 @@ imap::command_reply imap_engine::impl::copy(const imap::command& c, bool uid, co
 
 imap::idle_reply imap_engine::impl::idle_poll(const imap::enabled_extensions& enabled) {
     imap::idle_reply out;
-    if (!selected || !refresh()) return out;
+    if (!selected) return out;
+    // Only the IDLE poll may answer from a recent read of the storage: a
+    // command still sees an outside delivery made just before it.
+    struct stale_reads {
+        store::mailbox& m;
+        ~stale_reads() { m.allow_stale_reads(std::chrono::milliseconds::zero()); }
+    } scope{*selected};
+    selected->allow_stale_reads(options.idle_poll_max_staleness);
+    if (!refresh()) return out;
     std::vector<imap::response> responses;
     view->flush(report_context::for_command(imap::cmd::idle{}, enabled), responses);
     for (auto& x : responses) out.untagged.push_back({std::move(x), {}});

@@ -96,6 +96,7 @@ result<file_lock> folder::lock() const {
 void folder::rescan() const {
     index_->cur_dir = file_stamp{};
     index_->cur_dir_own = false;
+    index_->checked_at = {};
 }
 
 void folder::note_own_change() const {
@@ -107,14 +108,20 @@ void folder::note_own_change() const {
     ix.cur_dir_own = true;
 }
 
-void folder::invalidate() const { index_->valid = false; }
+void folder::invalidate() const {
+    index_->valid = false;
+    index_->checked_at = {};
+}
 
 result<sync_changes> folder::sync(bool read_write, bool scan) const {
+    const auto began = std::chrono::steady_clock::now();
     auto r = sync_impl(read_write, scan);
     if (!r) {
         invalidate();
         return r;
     }
+    // Taken before the stamps were: a change after it is not claimed seen.
+    if (scan) index_->checked_at = began;
     note_cache();
     if (!r->vanished.empty()) compact_cache();
     return r;

@@ -83,6 +83,9 @@ struct folder_index {
     fd_guard cur_fd, new_fd;
     std::uint64_t cur_fd_ino = 0, new_fd_ino = 0;
     std::int64_t scanned_at_ns = 0;  // wall clock before the last scan
+    // When a sync last checked the disk (read_if_fresh); zero: never, or a
+    // rescan or reload is due.
+    std::chrono::steady_clock::time_point checked_at{};
     // STATUS's sums (unseen, size) and the index state they were summed
     // for: recomputed only after something changed, not at every status().
     struct totals {
@@ -163,6 +166,22 @@ public:
 
     /// The index; valid to use (and change) while holding the lock.
     folder_index& index() const noexcept { return *index_; }
+
+    /// Runs `read(index())` under the in-process mutex only, with no flock
+    /// and no sync, when a sync of this process checked the disk less than
+    /// `max_age` ago and no rescan or reload is due since; returns false
+    /// (and runs nothing) otherwise. What our own handles changed is in the
+    /// index already; only other processes' changes can be missing.
+    template <class Read>
+    bool read_if_fresh(std::chrono::milliseconds max_age, Read&& read) const {
+        std::lock_guard guard(*index_mutex_);
+        folder_index& ix = *index_;
+        if (!ix.valid || ix.checked_at == std::chrono::steady_clock::time_point{} ||
+            std::chrono::steady_clock::now() - ix.checked_at >= max_age)
+            return false;
+        read(ix);
+        return true;
+    }
 
     /// Forces the next sync to re-read the directories (a file was missing).
     void rescan() const;

@@ -74,6 +74,9 @@ maildir_mailbox::maildir_mailbox(state_ptr st, std::string user, std::string nam
 template <class Read>
 auto maildir_mailbox::read_synced(Read&& read) -> result<std::invoke_result_t<Read&, folder_index&>> {
     std::optional<std::invoke_result_t<Read&, folder_index&>> out;
+    if (stale_ok_.count() > 0 &&
+        folder_.read_if_fresh(stale_ok_, [&](folder_index& ix) { out.emplace(read(ix)); }))
+        return std::move(*out);
     sync_changes changes;
     {
         auto lock = folder_.lock();

@@ -45,6 +45,7 @@ public:
     /// read-only handles too: the cache is not part of the mailbox's state.
     std::optional<std::string> cached(std::uint32_t uid, std::string_view key) override;
     void cache(std::uint32_t uid, std::string_view key, std::string_view value) override;
+    void allow_stale_reads(std::chrono::milliseconds max_age) override { stale_ok_ = max_age; }
 
 private:
     /// Syncs under the folder lock so the cache knows the current UIDs.
@@ -60,6 +61,7 @@ private:
     std::filesystem::path maildir_;
     folder folder_;
     bool read_only_;
+    std::chrono::milliseconds stale_ok_{0};  // allow_stale_reads
 };
 
 }  // namespace mailaccess::maildir::detail

@@ -565,6 +565,74 @@ TEST_CASE("open() of a file removed behind our back is no_such_message", "[maild
     CHECK(uids_of(*list) == std::vector<std::uint32_t>{kept});
 }
 
+TEST_CASE("stale reads for pollers: ours at once, an MDA's within the allowed age", "[maildir][index]") {
+    temp_dir dir;
+    maildir::maildir_store s(options_for(dir));
+    auto poller = open_box(s, "alice", "INBOX");
+    auto writer = open_box(s, "alice", "INBOX");
+    REQUIRE(poller->status());  // a sync that checked the disk just now
+    const fs::path md = s.maildir_path("alice");
+    auto deliver = [&](const std::string& name) {
+        write_file(md / "tmp" / name, "From: mda\r\n\r\nhi\r\n");
+        fs::rename(md / "tmp" / name, md / "new" / name);
+    };
+
+    SECTION("an outside delivery waits for the age to pass; a fresh read sees it at once") {
+        poller->allow_stale_reads(std::chrono::hours(1));
+        deliver("1700000001.M1P1.mda");
+        auto st = poller->status();
+        REQUIRE(st);
+        CHECK(st->messages == 0);
+        auto changes = poller->list_changes(0);
+        REQUIRE(changes);
+        CHECK(changes->uids.empty());
+        poller->allow_stale_reads(std::chrono::milliseconds::zero());
+        st = poller->status();
+        REQUIRE(st);
+        CHECK(st->messages == 1);
+    }
+    SECTION("an outside delivery is seen once the allowed age has passed") {
+        poller->allow_stale_reads(std::chrono::milliseconds(50));
+        deliver("1700000002.M1P1.mda");
+        std::this_thread::sleep_for(std::chrono::milliseconds(60));
+        auto st = poller->status();
+        REQUIRE(st);
+        CHECK(st->messages == 1);
+    }
+    SECTION("what another handle of ours changes is in a stale read") {
+        poller->allow_stale_reads(std::chrono::hours(1));
+        const auto uid = append_message(*writer, "ours");
+        auto st = poller->status();
+        REQUIRE(st);
+        CHECK(st->messages == 1);
+        CHECK(st->uidnext == uid + 1);
+        auto changes = poller->list_changes(0);
+        REQUIRE(changes);
+        CHECK(changes->uids == std::vector<std::uint32_t>{uid});
+        store::flag_set seen;
+        seen.set(system_flag::seen);
+        REQUIRE(writer->store_flags(std::vector<std::uint32_t>{uid}, store::flag_mode::add, seen));
+        auto after = poller->status();
+        REQUIRE(after);
+        CHECK(after->highest_modseq > st->highest_modseq);
+        CHECK(after->unseen == 0);
+        REQUIRE(writer->expunge(std::vector<std::uint32_t>{uid}));
+        after = poller->status();
+        REQUIRE(after);
+        CHECK(after->messages == 0);
+    }
+    SECTION("a file found missing forces the next read to look at the disk") {
+        const auto uid = append_message(*writer, "ours");
+        REQUIRE(poller->status());
+        poller->allow_stale_reads(std::chrono::hours(1));
+        for (const auto& n : files_in(md / "cur")) fs::remove(md / "cur" / n);
+        CHECK(poller->open(uid).error() == errc::no_such_message);
+        auto st = poller->status();
+        REQUIRE(st);
+        CHECK(st->messages == 0);
+    }
+}
+
 TEST_CASE("deliveries in the same second as a sync are seen", "[maildir][index]") {
     temp_dir dir;
     maildir::maildir_store s(options_for(dir));

@@ -7,6 +7,7 @@
 #include <mailaccess/store/events.hpp>
 #include <mailaccess/store/store.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -48,6 +49,14 @@ struct imap_engine_options {
     std::size_t slice_messages = 256;
     /// Shared \Recent bookkeeping; null: no \Recent.
     std::shared_ptr<recent_tracker> recent;
+    /// An IDLE session's periodic look for changes made outside the store
+    /// (`store::mailbox::allow_stale_reads`) may take what another session
+    /// of this process read from the storage up to this long ago: with
+    /// thousands of idlers on one mailbox, the storage is read a few times a
+    /// second instead of once per idler and poll. Changes made through the
+    /// store still reach idlers at once; outside ones up to this much later.
+    /// Zero: every poll reads the storage.
+    std::chrono::milliseconds idle_poll_max_staleness{100};
 };
 
 /// The response code a store or auth failure gets on a tagged NO (STYLE.md

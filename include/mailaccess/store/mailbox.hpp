@@ -4,6 +4,7 @@
 #include <mailaccess/core/result.hpp>
 #include <mailaccess/store/message_source.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -122,6 +123,16 @@ public:
         }
         return out;
     }
+
+    /// For a caller that polls (IMAP IDLE): until called again with zero,
+    /// `status` and `list_changes` may answer from what this process learnt
+    /// of the storage within the last `max_age` instead of reading it again.
+    /// Changes made through this store's handles are always in the answer;
+    /// only changes made outside it (an MDA delivering into a Maildir) show
+    /// up to `max_age` later. Thousands of idling sessions on one mailbox
+    /// then cost the storage a few reads a second, not thousands. The
+    /// default ignores it (every read is fresh).
+    virtual void allow_stale_reads(std::chrono::milliseconds /*max_age*/) {}
 
     /// Opens a message's bytes. `errc::no_such_message` if it is gone.
     virtual result<std::unique_ptr<message_source>> open(std::uint32_t uid) = 0;
