@@ -32,16 +32,19 @@ struct imap_connection {
         return o;
     }
     static engine::imap_engine_options engine_options(std::shared_ptr<engine::recent_tracker> recent,
-                                                      std::size_t slice_messages) {
+                                                      std::size_t slice_messages,
+                                                      std::chrono::milliseconds idle_poll_max_staleness) {
         engine::imap_engine_options o;
         o.recent = std::move(recent);
         o.slice_messages = slice_messages;
+        o.idle_poll_max_staleness = idle_poll_max_staleness;
         return o;
     }
     imap_connection(store::store& store, auth::authenticator& users,
-                    std::shared_ptr<engine::recent_tracker> recent, std::size_t slice_messages)
+                    std::shared_ptr<engine::recent_tracker> recent, std::size_t slice_messages,
+                    std::chrono::milliseconds idle_poll_max_staleness = std::chrono::milliseconds::zero())
         : session(session_options()),
-          engine(store, users, engine_options(std::move(recent), slice_messages)) {}
+          engine(store, users, engine_options(std::move(recent), slice_messages, idle_poll_max_staleness)) {}
 
     // Runs the session until it waits for input or closes.
     void run() {
