@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <maildir/scratch_store.hpp>
+#include <support/contains.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -18,14 +19,7 @@
 
 using namespace mailaccess;
 namespace fs = std::filesystem;
-
-namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
-}  // namespace
+using mailaccess::test::contains;
 
 TEST_CASE(
     "an IDLE poll sees the server's own changes at once, an outside delivery only at a read of the disk",

@@ -3,6 +3,7 @@
 #include <mailaccess/core/error.hpp>
 
 #include <catch2/catch.hpp>
+#include <support/contains.hpp>
 #include <support/split_feed.hpp>
 #include <support/string_source.hpp>
 
@@ -16,6 +17,7 @@
 using namespace mailaccess;
 using namespace mailaccess::imap;
 
+using mailaccess::test::contains;
 using mailaccess::test::string_source;
 
 namespace {
@@ -125,10 +127,6 @@ struct harness {
         commands.clear();
     }
 };
-
-bool contains(std::string_view hay, std::string_view needle) {
-    return hay.find(needle) != std::string_view::npos;
-}
 
 }  // namespace
 

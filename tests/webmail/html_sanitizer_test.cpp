@@ -3,18 +3,12 @@
 #include "html_tokenizer.hpp"
 
 #include <catch2/catch.hpp>
+#include <support/contains.hpp>
 
 #include <string>
 
+using mailaccess::test::contains;
 using webmail::sanitize_html;
-
-namespace {
-
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
-
-}  // namespace
 
 TEST_CASE("sanitizer keeps formatting and text", "[webmail][sanitizer]") {
     const auto out =
